@@ -85,7 +85,7 @@ var columns = []Column{
 	},
 	{
 		Key: KeyDepartment, Chinese: "部门", English: "Department",
-		Aliases: []string{"所属部门", "部门路径", "部门名称", "dept", "department path", "department name"},
+		Aliases:     []string{"所属部门", "部门路径", "部门名称", "dept", "department path", "department name"},
 		Description: "部门名称，或用 / 分隔的路径。 A department name, or a path separated by /.",
 		Example:     "研发/后端",
 	},
