@@ -155,7 +155,7 @@ func TestZKTime(t *testing.T) {
 	})
 	t.Run("NonexistentDayRejected", func(t *testing.T) {
 		t.Parallel()
-		feb30 := int64((18*12*31+1*31+29)*86400) // 2018-02-30
+		feb30 := int64((18*12*31 + 1*31 + 29) * 86400) // 2018-02-30
 		if _, err := DecodeZKTime(feb30); !errors.Is(err, ErrBadZKTime) {
 			t.Errorf("err = %v", err)
 		}
