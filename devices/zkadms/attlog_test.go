@@ -279,6 +279,18 @@ func fmtRec(r AttRecord) string {
 
 func TestParseATTLOGRawAndEpoch(t *testing.T) {
 	t.Parallel()
+	t.Run("PartBVectorLengths", func(t *testing.T) {
+		t.Parallel()
+		// T2 arrives with Content-Length: 35, T3 is a 99-byte capture.
+		t2 := "1156\t2024-08-05 12:40:57\t1\t1\t\t0\t0\t\n"
+		t3 := "1\t2024-07-28 01:25:24\t0\t1\t\t0\t0\t\r\n1\t2024-07-28 10:41:21\t0\t1\t\t0\t0\t\r\n4\t2024-07-28 10:41:31\t0\t1\t\t0\t0\t\r\n"
+		if len(t2) != 35 || len(t3) != 99 {
+			t.Errorf("vectors are %d and %d bytes", len(t2), len(t3))
+		}
+		if r, _ := ParseATTLOG([]byte(t3)); OKCount(len(r)) != "OK: 3" {
+			t.Errorf("T3 acknowledgement = %q", OKCount(len(r)))
+		}
+	})
 	t.Run("RawIsTheLineWithoutCR", func(t *testing.T) {
 		t.Parallel()
 		got, _ := ParseATTLOG([]byte("1\t2024-07-28 01:25:24\t0\t1\t\t0\t0\t\r\n"))
