@@ -62,17 +62,24 @@ func (r CmdReply) Succeeded() bool { return r.ReturnValid && r.Return == ReturnO
 // dropped.
 func ParseDeviceCmdReplies(body []byte) []CmdReply {
 	var (
-		out       []CmdReply
-		cur       *CmdReply
-		raw       []string
+		out []CmdReply
+		cur *CmdReply
+		raw []string
+		// content collects the lines of a Content= value; joined once at
+		// flush so a long shell output costs linear time.
+		content   []string
 		inContent bool
 	)
 	flush := func() {
 		if cur != nil {
-			cur.Raw = strings.Join(raw, "\n")
+			if inContent {
+				last := &cur.Props[len(cur.Props)-1]
+				last.Value = strings.TrimRight(strings.Join(content, "\n"), "\n")
+			}
+			cur.Raw = strings.TrimRight(strings.Join(raw, "\n"), "\n")
 			out = append(out, *cur)
 		}
-		cur, raw, inContent = nil, raw[:0], false
+		cur, raw, content, inContent = nil, raw[:0], content[:0], false
 	}
 	s := string(body)
 	n := 0
@@ -100,8 +107,7 @@ func ParseDeviceCmdReplies(body []byte) []CmdReply {
 		}
 		if inContent {
 			raw = append(raw, line)
-			last := &cur.Props[len(cur.Props)-1]
-			last.Value += "\n" + line
+			content = append(content, line)
 			continue
 		}
 		if line == "" {
@@ -113,20 +119,12 @@ func ParseDeviceCmdReplies(body []byte) []CmdReply {
 			continue
 		}
 		cur.set(k, v)
-		if strings.EqualFold(strings.TrimSpace(k), "Content") {
+		if strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(k), "~"), "Content") {
 			inContent = true
+			content = append(content, v)
 		}
 	}
 	flush()
-	// A trailing LF after Content leaves one empty continuation line; drop it.
-	for i := range out {
-		for j := range out[i].Props {
-			if strings.EqualFold(out[i].Props[j].Key, "Content") {
-				out[i].Props[j].Value = strings.TrimRight(out[i].Props[j].Value, "\n")
-			}
-		}
-		out[i].Raw = strings.TrimRight(out[i].Raw, "\n")
-	}
 	return out
 }
 
@@ -221,26 +219,28 @@ func ParseInfoQuery(v string) DeviceInfo {
 // duplicates overwrite earlier ones.
 func ParseOptions(body []byte) map[string]string {
 	out := map[string]string{}
-	last := ""
 	for _, line := range strings.Split(string(body), "\n") {
 		line = strings.TrimRight(line, "\r")
-		last = ""
+		key := ""
+		var val []string // the current value's comma pieces, joined once
+		put := func() {
+			if key != "" {
+				out[key] = strings.Join(val, ",")
+			}
+		}
 		for _, piece := range strings.Split(line, ",") {
 			k, v, ok := strings.Cut(piece, "=")
 			if !ok {
-				if last != "" {
-					out[last] += "," + piece
+				if key != "" {
+					val = append(val, piece)
 				}
 				continue
 			}
-			k = strings.TrimPrefix(strings.TrimSpace(k), "~")
-			if k == "" {
-				last = ""
-				continue
-			}
-			out[k] = strings.TrimSpace(v)
-			last = k
+			put()
+			key = strings.TrimPrefix(strings.TrimSpace(k), "~")
+			val = append(val[:0], strings.TrimSpace(v))
 		}
+		put()
 	}
 	return out
 }
