@@ -53,20 +53,26 @@ const maxEXIFString = 128
 // understands JPEG (APP1), PNG (eXIf chunk), WebP (EXIF chunk) and, best
 // effort, HEIC, so metadata of a photo Process refuses can still be logged.
 // It never fails: missing, truncated or hostile metadata yields a zero EXIF.
+//
+// The containers are walked by this package; imagemeta only ever sees the
+// bare TIFF structure. Its JPEG scanner loops forever on some malformed
+// marker sequences (found by FuzzProcess), which recover cannot stop.
 func ExtractEXIF(b []byte) EXIF {
 	format, unsupported := sniff(b)
 	switch {
-	case format == FormatJPEG || unsupported == "heic":
-		return readEXIF(func() (exif2.Exif, error) { return imagemeta.Decode(bytes.NewReader(b)) })
+	case format == FormatJPEG:
+		return readTIFF(jpegEXIF(b))
 	case format == FormatPNG:
 		return readTIFF(pngEXIF(b))
 	case format == FormatWebP:
 		return readTIFF(webpEXIF(b))
+	case unsupported == "heic":
+		return readTIFF(heifEXIF(b))
 	}
 	return EXIF{}
 }
 
-// readTIFF reads a bare TIFF/EXIF structure (as stored in PNG and WebP).
+// readTIFF reads a bare TIFF/EXIF structure.
 func readTIFF(tiff []byte) EXIF {
 	if len(tiff) < 8 {
 		return EXIF{}
@@ -155,6 +161,56 @@ func cleanEXIFString(s string) string {
 	return s
 }
 
+// exifPrefix starts the EXIF payload of a JPEG APP1 segment and, usually, of
+// the Exif item in HEIF files.
+const exifPrefix = "Exif\x00\x00"
+
+// jpegEXIF returns the TIFF structure of the first APP1 "Exif" segment, or
+// nil. It walks segment headers up to start-of-scan and never reads past b.
+func jpegEXIF(b []byte) []byte {
+	for i := 2; i+4 <= len(b); {
+		if b[i] != 0xFF {
+			return nil
+		}
+		marker := b[i+1]
+		switch {
+		case marker == 0xFF: // fill byte
+			i++
+			continue
+		case marker == 0x01 || marker >= 0xD0 && marker <= 0xD8: // no length field
+			i += 2
+			continue
+		case marker == 0xD9 || marker == 0xDA: // end of image, start of scan
+			return nil
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2 : i+4]))
+		if n < 2 || i+2+n > len(b) {
+			return nil
+		}
+		if seg := b[i+4 : i+2+n]; marker == 0xE1 && bytes.HasPrefix(seg, []byte(exifPrefix)) {
+			return seg[len(exifPrefix):]
+		}
+		i += 2 + n
+	}
+	return nil
+}
+
+// heifEXIF finds the Exif item of a HEIF file by its "Exif\0\0" prefix and a
+// TIFF header, without parsing the ISO-BMFF box tree (best effort).
+func heifEXIF(b []byte) []byte {
+	for off := 0; ; {
+		i := bytes.Index(b[off:], []byte(exifPrefix))
+		if i < 0 {
+			return nil
+		}
+		tiff := b[off+i+len(exifPrefix):]
+		if bytes.HasPrefix(tiff, []byte("II*\x00")) || bytes.HasPrefix(tiff, []byte("MM\x00*")) {
+			return tiff
+		}
+		off += i + 1
+	}
+}
+
 // pngEXIF returns the payload of the first eXIf chunk, or nil. It walks
 // chunk headers only, so its cost is independent of the pixel data size.
 func pngEXIF(b []byte) []byte {
@@ -184,7 +240,7 @@ func webpEXIF(b []byte) []byte {
 			return nil
 		}
 		if string(b[off:off+4]) == "EXIF" {
-			return bytes.TrimPrefix(b[off+8:off+8+n], []byte("Exif\x00\x00"))
+			return bytes.TrimPrefix(b[off+8:off+8+n], []byte(exifPrefix))
 		}
 		off += 8 + n + n&1 // chunks are padded to even sizes
 	}
