@@ -110,7 +110,7 @@ const (
 // [MaxPINLen] bytes or with control characters, an unparseable time, or when
 // it is not valid UTF-8 (ATTLOG is digits and dates; invalid bytes mean
 // corruption). Time is "2006-01-02 15:04:05" with '/' tolerated, or a Unix
-// epoch integer (see [AttRecord.Epoch]).
+// epoch integer between 2000 and 2100 (see [AttRecord.Epoch]).
 //
 // Field index 10 is TimeOffset per the 2.4.2 SPEC but a per-record sequence
 // number on the MB10-VL. The heuristic (Field10Auto):

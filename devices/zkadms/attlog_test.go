@@ -245,7 +245,7 @@ func TestParseATTLOG(t *testing.T) {
 				if got[i].Line != tt.lines[i] {
 					t.Errorf("record %d: Line = %d, want %d", i, got[i].Line, tt.lines[i])
 				}
-				if strings.ContainsAny(got[i].Raw, "\r\n") || strings.ContainsAny(got[i].PIN, "\r\n\t") {
+				if strings.HasSuffix(got[i].Raw, "\r") || strings.ContainsAny(got[i].PIN, "\r\n\t") {
 					t.Errorf("record %d keeps a line terminator: %q / %q", i, got[i].Raw, got[i].PIN)
 				}
 				g := got[i]
@@ -322,11 +322,18 @@ func TestParseATTLOGRawAndEpoch(t *testing.T) {
 			t.Errorf("got %v epoch=%v", got[0].LocalTime, got[0].Epoch)
 		}
 	})
-	t.Run("HugeEpochRejected", func(t *testing.T) {
+	t.Run("EpochOutside2000To2100Rejected", func(t *testing.T) {
 		t.Parallel()
-		_, bad := ParseATTLOG([]byte("5\t99999999999\n"))
-		if len(bad) != 1 || !errors.Is(bad[0].Reason, ErrBadTime) {
+		_, bad := ParseATTLOG([]byte("5\t99999999999\n5\t0\n5\t946684799\n"))
+		if len(bad) != 3 || !errors.Is(bad[0].Reason, ErrBadTime) || !errors.Is(bad[1].Reason, ErrBadTime) || !errors.Is(bad[2].Reason, ErrBadTime) {
 			t.Errorf("bad = %v", bad)
+		}
+	})
+	t.Run("MidLineCRIsContentNotATerminator", func(t *testing.T) {
+		t.Parallel()
+		got, bad := ParseATTLOG([]byte("5\t2024-08-05 12:40:57\r \t0\r\n"))
+		if len(bad) != 0 || got[0].Raw != "5\t2024-08-05 12:40:57\r \t0" {
+			t.Errorf("got %+v bad %v", got, bad)
 		}
 	})
 }

@@ -115,9 +115,13 @@ const (
 	wallLayout = "2006-1-2 15:4:5"
 )
 
-// maxEpoch bounds the epoch-integer form to before 2100-01-01 UTC so that a
-// stray counter is not read as a date centuries away.
-const maxEpoch = 4102444800
+// minEpoch and maxEpoch bound the epoch-integer form to 2000-01-01 ..
+// 2100-01-01 UTC, so that a stray small counter or a zero is not read as a
+// date in 1970 or centuries away.
+const (
+	minEpoch = 946684800
+	maxEpoch = 4102444800
+)
 
 // parseWallTime parses a ZK time field. It returns the wall-clock fields as a
 // UTC time (the device zone is attached later by the caller), or, when the
@@ -129,7 +133,7 @@ func parseWallTime(s string) (t time.Time, epoch bool, err error) {
 	}
 	if s != "" && len(s) <= 12 && allDigits(s) {
 		n, perr := strconv.ParseInt(s, 10, 64)
-		if perr == nil && n < maxEpoch {
+		if perr == nil && n >= minEpoch && n < maxEpoch {
 			return time.Unix(n, 0).UTC(), true, nil
 		}
 		return time.Time{}, false, ErrBadTime
