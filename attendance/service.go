@@ -1,0 +1,347 @@
+package attendance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/dakahq/daka/geo"
+	"github.com/dakahq/daka/internal/errs"
+	"github.com/dakahq/daka/internal/page"
+	"github.com/dakahq/daka/org"
+)
+
+// Options configure the Service.
+type Options struct {
+	Now func() time.Time
+	// MaxAccuracySlackM caps how far outside a fence a fix may be and still
+	// count because its accuracy circle reaches the fence. Default 100 m.
+	MaxAccuracySlackM float64
+	// ClockSkewWarn is how far the phone's clock may be from the server's
+	// before the punch carries a client_clock_skew signal. Default 5 min.
+	ClockSkewWarn time.Duration
+}
+
+// Service records and lists punches.
+type Service struct {
+	pool *pgxpool.Pool
+	org  *org.Service
+	o    Options
+}
+
+// NewService returns a Service.
+func NewService(pool *pgxpool.Pool, orgs *org.Service, o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxAccuracySlackM <= 0 {
+		o.MaxAccuracySlackM = 100
+	}
+	if o.ClockSkewWarn <= 0 {
+		o.ClockSkewWarn = 5 * time.Minute
+	}
+	return &Service{pool: pool, org: orgs, o: o}
+}
+
+// RecordAppPunch evaluates and stores a punch from the app. It returns the
+// stored punch and whether it was created now (false: a replay of the same
+// client_punch_id, answered with the punch stored the first time).
+func (s *Service) RecordAppPunch(ctx context.Context, a org.Actor, in NewAppPunch) (Punch, bool, error) {
+	if err := in.Validate(); err != nil {
+		return Punch{}, false, err
+	}
+	now := s.o.Now().UTC().Truncate(time.Microsecond)
+	pc, err := s.org.PunchContextFor(ctx, a.TenantID, a.EmployeeID)
+	if err != nil {
+		return Punch{}, false, err
+	}
+	p := s.evaluate(pc, in, now)
+	created, err := s.insert(ctx, &p)
+	if err != nil {
+		return Punch{}, false, err
+	}
+	if !created {
+		prev, err := s.byClientID(ctx, a.TenantID, a.EmployeeID, in.ClientPunchID)
+		if err != nil {
+			return Punch{}, false, err
+		}
+		if prev.Kind != in.Kind {
+			return Punch{}, false, errs.New(errs.Conflict, "idempotency_key_reused",
+				"client_punch_id %s was already used for a %q punch", in.ClientPunchID, prev.Kind)
+		}
+		return prev, false, nil
+	}
+	return p, true, nil
+}
+
+// evaluate decides the verdict of an app punch. It is pure given pc and now.
+func (s *Service) evaluate(pc org.PunchContext, in NewAppPunch, now time.Time) Punch {
+	id, _ := uuid.NewV7()
+	crs, _ := geo.ParseCRS(in.CRS)
+	if in.CRS == "" {
+		crs = geo.WGS84
+	}
+	src := geo.Point{Lat: in.Lat, Lng: in.Lng}
+	pt, err := geo.ToWGS84(src, crs)
+	if err != nil { // cannot happen for a validated point; keep the raw point
+		pt = src
+	}
+	acc := in.AccuracyM
+	cpid := in.ClientPunchID
+	p := Punch{
+		ID: id, TenantID: pc.Employee.TenantID, EmployeeID: pc.Employee.ID, Kind: in.Kind, Source: SourceApp,
+		ClientPunchID: &cpid, OccurredAt: now, ReceivedAt: now, ClientTime: in.ClientTime,
+		Location: &Location{Lat: pt.Lat, Lng: pt.Lng, AccuracyM: &acc, CRS: crs, SrcLat: src.Lat, SrcLng: src.Lng,
+			FixTime: in.FixTime, IsMock: in.IsMock},
+		WiFi: in.WiFi, Device: in.Device, PhotoID: in.PhotoID, Signals: []Signal{},
+	}
+	if in.ClientTime != nil {
+		if skew := in.ClientTime.Sub(now); math.Abs(skew.Seconds()) > s.o.ClockSkewWarn.Seconds() {
+			p.Signals = append(p.Signals, Signal{Code: "client_clock_skew", Severity: "info",
+				Message: fmt.Sprintf("the phone's clock differs from the server's by %s", skew.Round(time.Second)),
+				Details: map[string]any{"skew_s": math.Round(skew.Seconds())}})
+		}
+	}
+
+	allow := func(key string) bool {
+		id, err := uuid.Parse(key)
+		return err == nil && pc.Allows(id)
+	}
+	var best *geo.Hit
+	for _, h := range pc.Sites.Index.Locate(pt, acc, s.o.MaxAccuracySlackM) {
+		if allow(h.Key) && (best == nil || h.SignedDistanceM < best.SignedDistanceM) {
+			h := h
+			best = &h
+		}
+	}
+	switch {
+	case best != nil:
+		site := pc.Sites.Sites[uuid.MustParse(best.Key)]
+		d := round1(best.SignedDistanceM)
+		c := string(best.Containment)
+		p.Verdict, p.SiteID, p.SiteName, p.DistanceM, p.Containment = VerdictAccepted, &site.ID, &site.Name, &d, &c
+		msg := fmt.Sprintf("inside %s", site.Name)
+		if d > 0 {
+			msg = fmt.Sprintf("%.0f m outside %s, within the fix's accuracy of %.0f m", d, site.Name, acc)
+			p.Signals = append(p.Signals, Signal{Code: "accuracy_straddles_fence", Severity: "warning", Message: msg,
+				Details: map[string]any{"distance_m": d, "accuracy_m": acc, "site_id": site.ID}})
+		} else {
+			p.Signals = append(p.Signals, Signal{Code: "inside_geofence", Severity: "info", Message: msg,
+				Details: map[string]any{"distance_to_edge_m": -d, "accuracy_m": acc, "site_id": site.ID, "containment": c}})
+		}
+	default:
+		p.Verdict = VerdictRejected
+		near, ok := pc.Sites.Index.Nearest(pt, allow)
+		if !ok {
+			p.Signals = append(p.Signals, Signal{Code: "no_permitted_site", Severity: "critical",
+				Message: "the employee is not permitted at any site"})
+			break
+		}
+		site := pc.Sites.Sites[uuid.MustParse(near.Key)]
+		d := round1(near.SignedDistanceM)
+		p.NearestSiteID, p.NearestSiteName, p.NearestDistanceM = &site.ID, &site.Name, &d
+		c := string(geo.Classify(near.SignedDistanceM, acc, s.o.MaxAccuracySlackM))
+		p.Containment = &c
+		p.Signals = append(p.Signals, Signal{Code: "outside_geofence", Severity: "critical",
+			Message: fmt.Sprintf("%.0f m outside the nearest permitted site, %s", d, site.Name),
+			Details: map[string]any{"nearest_site_id": site.ID, "distance_m": d, "accuracy_m": acc}})
+	}
+	if in.IsMock != nil && *in.IsMock {
+		p.Verdict = VerdictRejected
+		p.Signals = append(p.Signals, Signal{Code: "mock_location", Severity: "critical",
+			Message: "the phone reports this fix as simulated (mock location)"})
+	}
+	sort.SliceStable(p.Signals, func(i, j int) bool { return sevRank(p.Signals[i].Severity) > sevRank(p.Signals[j].Severity) })
+	return p
+}
+
+func sevRank(s string) int {
+	switch s {
+	case "critical":
+		return 2
+	case "warning":
+		return 1
+	}
+	return 0
+}
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+const punchCols = `id, tenant_id, employee_id, kind, source, verdict, client_punch_id, occurred_at, received_at, client_time,
+	site_id, site_name, distance_m, containment, nearest_site_id, nearest_site_name, nearest_distance_m,
+	lat, lng, accuracy_m, src_crs, src_lat, src_lng, fix_time, is_mock, wifi_bssid, wifi_ssid,
+	app_device_id, app_platform, rooted, photo_id, signals, score`
+
+// insert stores p unless its client id is taken; it reports whether it did.
+func (s *Service) insert(ctx context.Context, p *Punch) (bool, error) {
+	sig, err := json.Marshal(p.Signals)
+	if err != nil {
+		return false, fmt.Errorf("record punch: %w", err)
+	}
+	var lat, lng, srcLat, srcLng, acc *float64
+	var crs *string
+	var fix *time.Time
+	var mock *bool
+	if l := p.Location; l != nil {
+		lat, lng, srcLat, srcLng, acc, fix, mock = &l.Lat, &l.Lng, &l.SrcLat, &l.SrcLng, l.AccuracyM, l.FixTime, l.IsMock
+		c := string(l.CRS)
+		crs = &c
+	}
+	var bssid, ssid, devID, platform *string
+	var rooted *bool
+	if p.WiFi != nil {
+		bssid, ssid = &p.WiFi.BSSID, &p.WiFi.SSID
+	}
+	if p.Device != nil {
+		devID, platform, rooted = &p.Device.ID, &p.Device.Platform, p.Device.Rooted
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO punches (`+punchCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
+		ON CONFLICT (tenant_id, employee_id, client_punch_id) WHERE client_punch_id IS NOT NULL DO NOTHING`,
+		p.ID, p.TenantID, p.EmployeeID, p.Kind, p.Source, p.Verdict, p.ClientPunchID, p.OccurredAt, p.ReceivedAt, p.ClientTime,
+		p.SiteID, p.SiteName, p.DistanceM, p.Containment, p.NearestSiteID, p.NearestSiteName, p.NearestDistanceM,
+		lat, lng, acc, crs, srcLat, srcLng, fix, mock, bssid, ssid, devID, platform, rooted, p.PhotoID, sig, p.Score)
+	if err != nil {
+		return false, fmt.Errorf("record punch: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+func scanPunch(r pgx.Row) (Punch, error) {
+	var p Punch
+	var lat, lng, srcLat, srcLng, acc *float64
+	var crs, bssid, ssid, devID, platform *string
+	var fix *time.Time
+	var mock, rooted *bool
+	var sig []byte
+	err := r.Scan(&p.ID, &p.TenantID, &p.EmployeeID, &p.Kind, &p.Source, &p.Verdict, &p.ClientPunchID, &p.OccurredAt, &p.ReceivedAt,
+		&p.ClientTime, &p.SiteID, &p.SiteName, &p.DistanceM, &p.Containment, &p.NearestSiteID, &p.NearestSiteName, &p.NearestDistanceM,
+		&lat, &lng, &acc, &crs, &srcLat, &srcLng, &fix, &mock, &bssid, &ssid, &devID, &platform, &rooted, &p.PhotoID, &sig, &p.Score)
+	if err != nil {
+		return p, err
+	}
+	if lat != nil && lng != nil {
+		l := &Location{Lat: *lat, Lng: *lng, AccuracyM: acc, FixTime: fix, IsMock: mock}
+		if crs != nil {
+			l.CRS = geo.CRS(*crs)
+		}
+		if srcLat != nil && srcLng != nil {
+			l.SrcLat, l.SrcLng = *srcLat, *srcLng
+		}
+		p.Location = l
+	}
+	if bssid != nil {
+		p.WiFi = &WiFi{BSSID: *bssid}
+		if ssid != nil {
+			p.WiFi.SSID = *ssid
+		}
+	}
+	if devID != nil || platform != nil {
+		p.Device = &AppDevice{Rooted: rooted}
+		if devID != nil {
+			p.Device.ID = *devID
+		}
+		if platform != nil {
+			p.Device.Platform = *platform
+		}
+	}
+	if err := json.Unmarshal(sig, &p.Signals); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func (s *Service) byClientID(ctx context.Context, tenant, emp, cid uuid.UUID) (Punch, error) {
+	p, err := scanPunch(s.pool.QueryRow(ctx, `SELECT `+punchCols+` FROM punches WHERE tenant_id = $1 AND employee_id = $2 AND client_punch_id = $3`,
+		tenant, emp, cid))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, errs.New(errs.NotFound, "not_found", "punch not found")
+	}
+	return p, err
+}
+
+// PunchFilter narrows ListPunches.
+type PunchFilter struct {
+	EmployeeID *uuid.UUID
+	SiteID     *uuid.UUID
+	Verdict    *string
+	Source     *string
+	From, To   *time.Time
+	Cursor     *string
+	Limit      *int
+}
+
+// ListPunches lists punches newest first: an employee's own (mine=true), or
+// those the actor may see (admins: the tenant; managers: their subtree).
+func (s *Service) ListPunches(ctx context.Context, a org.Actor, mine bool, f PunchFilter) ([]Punch, *string, error) {
+	cur, err := page.Decode(f.Cursor)
+	if err != nil {
+		return nil, nil, err
+	}
+	limit := page.Limit(f.Limit)
+	args := []any{a.TenantID}
+	where := "tenant_id = $1"
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where += fmt.Sprintf(" AND "+cond, len(args))
+	}
+	switch {
+	case mine:
+		add("employee_id = $%d", a.EmployeeID)
+	case a.Role == org.RoleEmployee:
+		return nil, nil, errs.New(errs.Forbidden, "forbidden", "your role does not allow this")
+	case a.Role == org.RoleManager:
+		ids, _, err := s.org.VisibleEmployees(ctx, a)
+		if err != nil {
+			return nil, nil, err
+		}
+		add("employee_id = ANY($%d)", ids)
+	}
+	if f.EmployeeID != nil {
+		add("employee_id = $%d", *f.EmployeeID)
+	}
+	if f.SiteID != nil {
+		add("site_id = $%d", *f.SiteID)
+	}
+	if f.Verdict != nil {
+		add("verdict = $%d", *f.Verdict)
+	}
+	if f.Source != nil {
+		add("source = $%d", *f.Source)
+	}
+	if f.From != nil {
+		add("occurred_at >= $%d", *f.From)
+	}
+	if f.To != nil {
+		add("occurred_at < $%d", *f.To)
+	}
+	if cur != nil {
+		args = append(args, cur.T, cur.ID)
+		where += fmt.Sprintf(" AND (occurred_at, id) < ($%d, $%d)", len(args)-1, len(args))
+	}
+	args = append(args, limit+1)
+	rows, err := s.pool.Query(ctx, `SELECT `+punchCols+` FROM punches WHERE `+where+
+		fmt.Sprintf(` ORDER BY occurred_at DESC, id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list punches: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Punch, error) { return scanPunch(r) })
+	if err != nil {
+		return nil, nil, fmt.Errorf("list punches: %w", err)
+	}
+	var next *string
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = page.Next(true, page.Cursor{T: last.OccurredAt, ID: last.ID})
+	}
+	return out, next, nil
+}
