@@ -188,9 +188,10 @@ func headerSpellings(c Column) []string {
 // normalizeHeader folds a header cell to the form used for matching: full-width
 // characters become ASCII (width.Fold), letters are lower-cased, and white
 // space and the punctuation people put around labels ("*", "_", "-", ".", "/",
-// ":" and brackets of either width) are dropped. So "*工号 Employee No.",
-// "工号(Employee No.)", "ＥＭＰＬＯＹＥＥ＿ＮＯ" and "employee_no" all become
-// comparable.
+// ":" and brackets of either width) are dropped, and so is a leading or
+// trailing required/optional mark. So "*工号 Employee No.", "工号(Employee
+// No.)", "工号（必填）", "ＥＭＰＬＯＹＥＥ＿ＮＯ" and "employee_no" all
+// become comparable.
 func normalizeHeader(s string) string {
 	s = width.Fold.String(s)
 	var b strings.Builder
@@ -203,8 +204,20 @@ func normalizeHeader(s string) string {
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}
-	return b.String()
+	n := b.String()
+	// Other systems' templates mark columns in the header itself:
+	// "姓名(必填)", "Email (optional)".
+	for _, mark := range headerMarks {
+		if rest, ok := strings.CutSuffix(n, mark); ok && rest != "" {
+			n = rest
+		} else if rest, ok := strings.CutPrefix(n, mark); ok && rest != "" {
+			n = rest
+		}
+	}
+	return n
 }
+
+var headerMarks = []string{"必填", "选填", "可选", "非必填", "required", "optional"}
 
 func isHeaderPunct(r rune) bool {
 	switch r {

@@ -105,7 +105,11 @@ func TestHeaderMatching(t *testing.T) {
 		{"TimezoneKey", "TimeZone", KeyTimezone},
 		{"SitesAlias", "打卡地点", KeySites},
 		{"CardAlias", "Card Number", KeyCardNo},
+		{"RequiredMarkChinese", "姓名（必填）", KeyName},
+		{"OptionalMarkEnglish", "Email (optional)", KeyEmail},
+		{"OptionalMarkChinese", "选填：部门", KeyDepartment},
 		{"Unknown", "备注", ""},
+		{"OnlyAMark", "必填", ""},
 		{"UnknownEnglish", "Remarks", ""},
 	}
 	for _, tt := range tests {

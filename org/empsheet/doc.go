@@ -29,10 +29,11 @@
 //
 // The first non-empty row is the header. A header cell matches a column when,
 // after folding full-width characters, lower-casing, and dropping white
-// space and the punctuation "* _ - . / \ : ( ) [ ] 【 】 ·", it equals the
-// column's key, Chinese label, English label, the template's bilingual
-// label ("*工号 Employee No.") or an alias (Columns lists them: 员工编号,
-// employee number, emp no, …). Unmatched header cells are ignored and
+// space and the punctuation "* _ - . / \ : ( ) [ ] 【 】 ·", and a leading or
+// trailing 必填/选填/required/optional mark, it equals the column's key,
+// Chinese label, English label, the template's bilingual label ("*工号
+// Employee No.") or an alias (Columns lists them: 员工编号, employee number,
+// emp no, …). Unmatched header cells are ignored and
 // reported in Result.IgnoredColumns; two cells matching the same column are
 // an ErrDuplicateColumn; a missing required column is a *MissingColumnsError.
 // Columns may come in any order, and optional ones may be left out: an update

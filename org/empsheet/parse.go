@@ -67,7 +67,7 @@ type Result struct {
 	// ErrorsTruncated is true when more errors were found than listed.
 	ErrorsTruncated bool
 	// IgnoredColumns are the header texts of columns that matched nothing,
-	// in file order (empty header cells are not listed).
+	// in file order, at most 100 (empty header cells are not listed).
 	IgnoredColumns []string
 	// TotalRows counts the non-empty data rows.
 	TotalRows int
@@ -105,8 +105,9 @@ type Row struct {
 	// Sites are the site names, trimmed, without empties or repeats, in order.
 	Sites []string
 	// Present holds the keys of the columns the file has, so that an update
-	// changes only those (an empty cell in a present column means "clear").
-	// The map is shared by all rows of one Result: do not modify it.
+	// changes only those. An empty cell in a present column is an explicit
+	// empty value, unlike an absent column. The map is shared by all rows of
+	// one Result: do not modify it.
 	Present map[string]bool
 }
 
@@ -119,6 +120,8 @@ type Row struct {
 // ErrDuplicateColumn, ErrTooManyRows or ErrTooLarge, or is the reader's own
 // error. Problems in individual cells are not errors: they are listed in
 // Result.Errors and the rest of the file is still parsed.
+//
+// Parse keeps no state between calls and is safe for concurrent use.
 func Parse(r io.Reader, opts Options) (*Result, error) {
 	opts = opts.withDefaults()
 	data, err := io.ReadAll(io.LimitReader(r, opts.MaxBytes+1))
@@ -153,6 +156,9 @@ type record struct {
 }
 
 const numColumns = 11
+
+// maxIgnored bounds Result.IgnoredColumns (a sheet may have 16,384 columns).
+const maxIgnored = 100
 
 // header is a mapped header row.
 type header struct {
@@ -230,7 +236,9 @@ func mapHeader(cells []string) (*header, error) {
 		}
 		j, ok := headerIndex[normalizeHeader(text)]
 		if !ok {
-			h.ignored = append(h.ignored, clip(text, 64))
+			if len(h.ignored) < maxIgnored {
+				h.ignored = append(h.ignored, clip(text, 64))
+			}
 			continue
 		}
 		if prev := h.col[j]; prev >= 0 {

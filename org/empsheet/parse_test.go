@@ -247,6 +247,14 @@ func TestParseHeader(t *testing.T) {
 			t.Fatalf("IgnoredColumns = %q", res.IgnoredColumns)
 		}
 	})
+	t.Run("IgnoredColumnsAreCapped", func(t *testing.T) {
+		t.Parallel()
+		head := "工号,姓名" + strings.Repeat(",未知", 150) + "\n"
+		res := mustParse(t, []byte(head+"A1,张三\n"))
+		if len(res.IgnoredColumns) != maxIgnored || len(res.Rows) != 1 {
+			t.Fatalf("%d ignored columns, %d rows", len(res.IgnoredColumns), len(res.Rows))
+		}
+	})
 	t.Run("MissingRequiredColumns", func(t *testing.T) {
 		t.Parallel()
 		tests := []struct {
