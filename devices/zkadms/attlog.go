@@ -137,8 +137,8 @@ func ParseATTLOG(body []byte) (records []AttRecord, bad []BadLine) {
 // ParseATTLOGMode is [ParseATTLOG] with an explicit interpretation of field
 // index 10.
 func ParseATTLOGMode(body []byte, mode Field10Mode) (records []AttRecord, bad []BadLine) {
-	// f10 remembers, per record, an unsigned field-10 value still to be
-	// classified once the whole batch has been seen.
+	// pending remembers, per record, an unsigned field-10 value that can
+	// only be classified once the whole batch has been seen.
 	type pending struct {
 		idx int
 		v   int64
@@ -149,7 +149,6 @@ func ParseATTLOGMode(body []byte, mode Field10Mode) (records []AttRecord, bad []
 	// backlog POST (capped: a hostile body of bare LFs must not reserve a
 	// record per byte).
 	records = make([]AttRecord, 0, min(bytes.Count(body, []byte{'\n'})+1, 1024))
-	seqs := make([]int64, 0, cap(records))
 
 	forEachLine(body, func(n int, line string) {
 		rec, err := parseAttLine(n, line)
@@ -185,6 +184,7 @@ func ParseATTLOGMode(body []byte, mode Field10Mode) (records []AttRecord, bad []
 		records = append(records, rec)
 	})
 
+	seqs := make([]int64, 0, len(unsigned)) // one allocation for all Seq pointers
 	for _, p := range unsigned {
 		if allOffsets {
 			off := int(p.v)
