@@ -9,8 +9,6 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"io"
-
-	"github.com/disintegration/imaging"
 )
 
 // Processed is an accepted photo: what Daka stores (the two JPEG derivatives)
@@ -127,23 +125,6 @@ func readAtMost(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
 	return buf.Bytes(), nil
-}
-
-// fit scales img down (never up) so its long edge is at most maxSide,
-// keeping the aspect ratio and at least one pixel on each edge.
-func fit(img image.Image, maxSide int) *image.NRGBA {
-	w, h := img.Bounds().Dx(), img.Bounds().Dy()
-	if w <= maxSide && h <= maxSide {
-		return imaging.Clone(img)
-	}
-	if w >= h {
-		h = max(1, int(float64(h)*float64(maxSide)/float64(w)+0.5))
-		w = maxSide
-	} else {
-		w = max(1, int(float64(w)*float64(maxSide)/float64(h)+0.5))
-		h = maxSide
-	}
-	return imaging.Resize(img, w, h, imaging.Lanczos)
 }
 
 // flattenOnWhite composites any transparency onto white in place: JPEG has no
