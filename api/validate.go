@@ -72,83 +72,103 @@ func (s *Server) validateRequests(router routers.Router) echo.MiddlewareFunc {
 	}
 }
 
-// requestProblem turns kin-openapi's validation errors into field errors.
+// requestProblem turns kin-openapi's validation errors into one problem:
+// field errors for schema violations, or a whole-request error (malformed
+// JSON, wrong content type, missing body) when the body cannot be read.
 func requestProblem(err error) error {
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
-		var fields []errs.Field
-		for _, e := range me {
-			if p := requestProblem(e); p != nil {
-				if pe, ok := errs.As(p); ok {
-					if pe.Kind != errs.Invalid {
-						return pe
-					}
-					fields = append(fields, pe.Fields...)
-				}
-			}
-		}
-		if len(fields) > 0 {
-			return errs.Validation(fields...)
-		}
+	if e, ok := errs.As(err); ok {
+		return e // e.g. the body limit tripped while the validator read the body
 	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
-		var pe *openapi3filter.ParseError
-		if errors.As(re.Err, &pe) || (re.RequestBody != nil && re.Err != nil && strings.Contains(re.Err.Error(), "failed to decode")) {
-			return errs.New(errs.BadRequest, "malformed_request", "the request body is not valid JSON: %s", trimErr(re.Err))
-		}
-		if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) && re.RequestBody != nil {
-			return errs.New(errs.BadRequest, "malformed_request", "a request body is required")
-		}
-		if re.Err != nil && (strings.Contains(re.Err.Error(), "header Content-Type has unexpected value") ||
-			strings.Contains(re.Err.Error(), "unsupported content type")) {
-			return errs.New(errs.Unsupported, "unsupported_media_type", "send the body as application/json")
-		}
-		field := "body"
-		if re.Parameter != nil {
-			field = re.Parameter.Name
-		}
-		var se *openapi3.SchemaError
-		if errors.As(re.Err, &se) {
-			if p := se.JSONPointer(); len(p) > 0 {
-				field = pointerToField(p)
-				if re.Parameter != nil {
-					field = re.Parameter.Name
-				}
-			}
-			code := "invalid_value"
-			switch se.SchemaField {
-			case "required":
-				code = "required"
-			case "additionalProperties":
-				code = "unknown_field"
-			case "type":
-				code = "invalid_type"
-			case "enum":
-				code = "invalid_enum"
-			case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
-				code = "out_of_range"
-			case "maxLength", "maxItems", "minLength", "minItems":
-				code = "invalid_length"
-			case "pattern", "format":
-				code = "invalid_format"
-			}
-			if se.SchemaField == "additionalProperties" || se.SchemaField == "required" {
-				field = extraField(field, se)
-			}
-			return errs.Validation(errs.Field{Field: field, Code: code, Message: se.Reason})
-		}
-		msg := trimErr(re.Err)
-		if re.Parameter != nil {
-			return errs.Validation(errs.Field{Field: field, Code: "invalid_parameter", Message: msg})
-		}
-		return errs.Validation(errs.Field{Field: field, Code: "invalid_value", Message: msg})
+	var fields []errs.Field
+	var whole error
+	walkValidation(err, nil, &fields, &whole)
+	if whole != nil {
+		return whole
 	}
-	var se *openapi3filter.SecurityRequirementsError
-	if errors.As(err, &se) {
-		return errs.New(errs.Unauthenticated, "unauthenticated", "sign in first")
+	if len(fields) > 0 {
+		return errs.Validation(fields...)
 	}
 	return errs.New(errs.BadRequest, "malformed_request", "%s", trimErr(err))
+}
+
+func walkValidation(err error, re *openapi3filter.RequestError, fields *[]errs.Field, whole *error) {
+	if *whole != nil {
+		return
+	}
+	switch v := err.(type) {
+	case openapi3.MultiError:
+		for _, e := range v {
+			walkValidation(e, re, fields, whole)
+		}
+	case *openapi3filter.RequestError:
+		msg := ""
+		if v.Err != nil {
+			msg = v.Err.Error()
+		}
+		var pe *openapi3filter.ParseError
+		switch {
+		case errors.As(v.Err, &pe) || strings.Contains(msg, "failed to decode") || strings.Contains(msg, "invalid character"):
+			*whole = errs.New(errs.BadRequest, "malformed_request", "the request body is not valid JSON: %s", trimErr(v.Err))
+		case strings.Contains(msg, "header Content-Type has unexpected value") || strings.Contains(msg, "unsupported content type"):
+			*whole = errs.New(errs.Unsupported, "unsupported_media_type", "send the body as application/json")
+		case errors.Is(v.Err, openapi3filter.ErrInvalidRequired) && v.RequestBody != nil && v.Parameter == nil:
+			*whole = errs.New(errs.BadRequest, "malformed_request", "a request body is required")
+		case v.Err == nil:
+			*whole = errs.New(errs.BadRequest, "malformed_request", "%s", trimErr(v))
+		default:
+			walkValidation(v.Err, v, fields, whole)
+		}
+	case *openapi3.SchemaError:
+		*fields = append(*fields, schemaField(v, re))
+	default:
+		if e, ok := errs.As(err); ok {
+			*whole = e
+			return
+		}
+		if re != nil && re.Parameter != nil {
+			*fields = append(*fields, errs.Field{Field: re.Parameter.Name, Code: "invalid_parameter", Message: trimErr(err)})
+			return
+		}
+		var pe *openapi3filter.ParseError
+		if errors.As(err, &pe) {
+			*whole = errs.New(errs.BadRequest, "malformed_request", "the request cannot be parsed: %s", trimErr(err))
+			return
+		}
+		*fields = append(*fields, errs.Field{Field: "body", Code: "invalid_value", Message: trimErr(err)})
+	}
+}
+
+func schemaField(se *openapi3.SchemaError, re *openapi3filter.RequestError) errs.Field {
+	field := "body"
+	if p := se.JSONPointer(); len(p) > 0 {
+		field = pointerToField(p)
+	}
+	if re != nil && re.Parameter != nil {
+		field = re.Parameter.Name
+	}
+	code := "invalid_value"
+	switch se.SchemaField {
+	case "required":
+		code = "required"
+	case "additionalProperties":
+		code = "unknown_field"
+	case "type":
+		code = "invalid_type"
+	case "enum":
+		code = "invalid_enum"
+	case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
+		code = "out_of_range"
+	case "maxLength", "maxItems", "minLength", "minItems":
+		code = "invalid_length"
+	case "pattern", "format":
+		code = "invalid_format"
+	case "uniqueItems":
+		code = "duplicate_items"
+	}
+	if se.SchemaField == "additionalProperties" || se.SchemaField == "required" {
+		field = extraField(field, se)
+	}
+	return errs.Field{Field: field, Code: code, Message: se.Reason}
 }
 
 // pointerToField renders ["geofences","0","radius_m"] as geofences[0].radius_m.
