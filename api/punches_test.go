@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 // punchFixture is a tenant with two 200 m sites 5 km apart and an employee.
