@@ -77,3 +77,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSheetXML keeps the zip valid and fuzzes the worksheet XML inside
+// it, which FuzzParse rarely reaches because mutations break the zip's
+// checksums. Parse must not panic and must answer within its limits.
+func FuzzParseSheetXML(f *testing.F) {
+	base := xlsxOf(f, []any{"工号", "姓名", "手机"}, []any{1001, "张三", stored("1.3800138E10")}, []any{"A2", "李四", "x"})
+	f.Add(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+		`<row r="1"><c r="A1" t="inlineStr"><is><t>工号</t></is></c><c r="B1" t="inlineStr"><is><t>姓名</t></is></c></row>` +
+		`<row r="3"><c r="A3"><v>1.2345678901234567E+19</v></c><c r="B3" t="s"><v>0</v></c></row>` +
+		`<row r="7"><c r="XFD7" t="str"><f>1+1</f><v>2</v></c></row></sheetData></worksheet>`)
+	f.Add(`<worksheet><sheetData><row><c t="s"><v>99999</v></c></row></sheetData></worksheet>`)
+	f.Fuzz(func(t *testing.T, sheet string) {
+		data := rewriteZip(t, base, "xl/worksheets/sheet1.xml", func(string) string { return sheet })
+		res, err := Parse(bytes.NewReader(data), Options{MaxRows: 100, MaxErrors: 20})
+		if err == nil && (res.TotalRows > 100 || len(res.Errors) > 20) {
+			t.Fatalf("limits exceeded: %d rows, %d errors", res.TotalRows, len(res.Errors))
+		}
+	})
+}
