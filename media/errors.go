@@ -23,8 +23,12 @@ var (
 	ErrObjectNotFound = errors.New("media: object not found")
 	// ErrInvalidKey is returned for a storage key that ValidateKey rejects.
 	ErrInvalidKey = errors.New("media: invalid object key")
-	// ErrInvalidTTL is returned for a signed-URL lifetime outside (0, MaxSignedURLTTL].
+	// ErrInvalidTTL is returned for a signed-URL lifetime outside
+	// [1s, MaxSignedURLTTL].
 	ErrInvalidTTL = errors.New("media: invalid signed URL lifetime")
+	// ErrInvalidContentType is returned for a MIME type ValidateContentType
+	// rejects.
+	ErrInvalidContentType = errors.New("media: invalid content type")
 )
 
 // UnsupportedTypeError says which unsupported type was detected and what the

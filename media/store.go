@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"mime"
 	"strings"
 	"time"
 )
@@ -14,9 +15,10 @@ import (
 //
 // Keys must pass ValidateKey; every method rejects others with ErrInvalidKey.
 type Store interface {
-	// Put stores exactly size bytes from r under key with the given MIME type,
-	// replacing any previous object. Readers see the old or the new object,
-	// never a partial one. size is -1 when unknown.
+	// Put stores exactly size bytes from r under key with the given MIME type
+	// ("" means application/octet-stream), replacing any previous object.
+	// Readers see the old or the new object, never a partial one. size is -1
+	// when unknown; a reader that ends early is an error and stores nothing.
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
 	// Get opens the object; the caller closes it. A missing key is
 	// ErrObjectNotFound.
@@ -29,7 +31,8 @@ type Store interface {
 	// passes. It does not check that the object exists.
 	SignedGetURL(ctx context.Context, key string, ttl time.Duration) (string, error)
 	// SignedPutURL returns a URL a client can PUT the object to until ttl
-	// passes. The client must send exactly this Content-Type header. Objects
+	// passes. The signature binds contentType (which must not be empty): the
+	// client must send exactly this Content-Type header or is refused. Objects
 	// uploaded this way are untrusted: run them through Process.
 	SignedPutURL(ctx context.Context, key string, ttl time.Duration, contentType string) (string, error)
 }
@@ -87,6 +90,26 @@ func keyByte(c byte) bool {
 func ValidateTTL(ttl time.Duration) error {
 	if ttl < time.Second || ttl > MaxSignedURLTTL {
 		return fmt.Errorf("%w: %v not in [1s, %v]", ErrInvalidTTL, ttl, MaxSignedURLTTL)
+	}
+	return nil
+}
+
+// DefaultContentType is stored when Put is given an empty content type.
+const DefaultContentType = "application/octet-stream"
+
+// ValidateContentType reports whether ct is a well-formed MIME type of at
+// most 255 bytes, such as "image/jpeg". Stores keep it verbatim (no
+// normalisation), because a signed PUT binds the exact header value.
+func ValidateContentType(ct string) error {
+	if ct == "" || len(ct) > 255 {
+		return fmt.Errorf("%w: %q", ErrInvalidContentType, ct)
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrInvalidContentType, ct, err)
+	}
+	if typ, sub, ok := strings.Cut(mt, "/"); !ok || typ == "" || sub == "" {
+		return fmt.Errorf("%w: %q is not type/subtype", ErrInvalidContentType, ct)
 	}
 	return nil
 }
