@@ -186,7 +186,7 @@ type DeviceInfo struct {
 // have control characters removed and are capped at 128 bytes. It never
 // fails: a short value just leaves later fields unknown.
 func ParseInfoQuery(v string) DeviceInfo {
-	f := strings.SplitN(v, ",", maxFields)
+	f := strings.SplitN(v, ",", min(strings.Count(v, ",")+1, maxFields))
 	at := func(i int) string {
 		if i < len(f) {
 			return cleanText(f[i], maxInfoField)

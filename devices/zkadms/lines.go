@@ -60,7 +60,10 @@ func forEachLine(body []byte, fn func(n int, line string)) {
 // splitTabs splits a line on single TABs (never on runs of whitespace: empty
 // fields are meaningful), bounded by maxFields.
 func splitTabs(line string) []string {
-	return strings.SplitN(line, "\t", maxFields)
+	// strings.SplitN allocates room for n fields up front, so pass the real
+	// count rather than the bound.
+	n := min(strings.Count(line, "\t")+1, maxFields)
+	return strings.SplitN(line, "\t", n)
 }
 
 // splitPairs turns TAB-separated key=value fields into pairs. A value may
