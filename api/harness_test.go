@@ -39,7 +39,9 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type testBundle struct {
-	t      *testing.T
+	t          *testing.T
+	tb         testing.TB
+	noValidate bool
 	e      *echo.Echo
 	pool   *pgxpool.Pool
 	org    *org.Service
@@ -52,7 +54,20 @@ var testSecret = []byte("test-secret-test-secret-test-secret!!")
 // setup builds the real router on a fresh database. opts tweak org.Options.
 func setup(t *testing.T, opts ...func(*org.Options)) *testBundle {
 	t.Helper()
-	pool := testdb.New(t)
+	return setupTB(t, t, opts...)
+}
+
+// setupB is setup for benchmarks (requests are not validated against the
+// spec there: that would measure the validator).
+func setupB(b *testing.B) *testBundle {
+	b.Helper()
+	bundle := setupTB(b, nil)
+	bundle.noValidate = true
+	return bundle
+}
+
+func setupTB(tb testing.TB, t *testing.T, opts ...func(*org.Options)) *testBundle {
+	pool := testdb.New(tb)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	o := org.Options{Now: clk.Now, JWTSecret: testSecret, DefaultTimezone: "Asia/Shanghai",
 		PasswordHashCost: org.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}}
@@ -61,22 +76,22 @@ func setup(t *testing.T, opts ...func(*org.Options)) *testBundle {
 	}
 	orgs, err := org.NewService(pool, o)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	e, err := api.New(api.Deps{Org: orgs, Attendance: attendance.NewService(pool, orgs, attendance.Options{Now: clk.Now}),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QuietAccessLog: true})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	doc, err := api.Spec()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	router, err := api.NewRouter(doc)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return &testBundle{t: t, e: e, pool: pool, org: orgs, router: router, clock: clk}
+	return &testBundle{t: t, tb: tb, e: e, pool: pool, org: orgs, router: router, clock: clk}
 }
 
 type resp struct {
@@ -86,7 +101,7 @@ type resp struct {
 }
 
 // JSON decodes the body into v.
-func (r *resp) JSON(t *testing.T, v any) {
+func (r *resp) JSON(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -94,7 +109,7 @@ func (r *resp) JSON(t *testing.T, v any) {
 }
 
 // M decodes the body as a JSON object.
-func (r *resp) M(t *testing.T) map[string]any {
+func (r *resp) M(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	r.JSON(t, &m)
@@ -115,7 +130,7 @@ type problem struct {
 // against the spec (errors included) for every route the spec has. body may
 // be nil, a string or []byte (sent as is) or any value (sent as JSON).
 func (b *testBundle) do(method, path, token string, body any, headers ...string) *resp {
-	b.t.Helper()
+	b.tb.Helper()
 	var rd io.Reader
 	ct := ""
 	switch v := body.(type) {
@@ -127,7 +142,7 @@ func (b *testBundle) do(method, path, token string, body any, headers ...string)
 	default:
 		j, err := json.Marshal(v)
 		if err != nil {
-			b.t.Fatal(err)
+			b.tb.Fatal(err)
 		}
 		rd, ct = bytes.NewReader(j), "application/json"
 	}
@@ -146,7 +161,7 @@ func (b *testBundle) do(method, path, token string, body any, headers ...string)
 
 // send runs req and validates the response against the spec.
 func (b *testBundle) send(req *http.Request) *resp {
-	b.t.Helper()
+	b.tb.Helper()
 	var reqBody []byte
 	if req.Body != nil {
 		reqBody, _ = io.ReadAll(req.Body)
@@ -160,13 +175,16 @@ func (b *testBundle) send(req *http.Request) *resp {
 }
 
 func (b *testBundle) validate(req *http.Request, reqBody []byte, r *resp) {
-	b.t.Helper()
+	b.tb.Helper()
+	if b.noValidate {
+		return
+	}
 	vreq := req.Clone(context.Background())
 	vreq.Body = io.NopCloser(bytes.NewReader(reqBody))
 	route, params, err := b.router.FindRoute(vreq)
 	if err != nil {
 		if r.Code >= 400 && !strings.Contains(r.Header.Get("Content-Type"), "application/problem+json") {
-			b.t.Errorf("%s %s: error %d is not problem+json: %s", req.Method, req.URL, r.Code, r.Body)
+			b.tb.Errorf("%s %s: error %d is not problem+json: %s", req.Method, req.URL, r.Code, r.Body)
 		}
 		return
 	}
@@ -177,12 +195,12 @@ func (b *testBundle) validate(req *http.Request, reqBody []byte, r *resp) {
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		b.t.Errorf("%s %s → %d does not match the spec: %v\nbody: %.600s", req.Method, req.URL, r.Code, err, r.Body)
+		b.tb.Errorf("%s %s → %d does not match the spec: %v\nbody: %.600s", req.Method, req.URL, r.Code, err, r.Body)
 	}
 }
 
 // want fails unless r has the status (and, for errors, the problem code).
-func want(t *testing.T, r *resp, status int, code ...string) problem {
+func want(t testing.TB, r *resp, status int, code ...string) problem {
 	t.Helper()
 	if r.Code != status {
 		t.Fatalf("status %d, want %d: %s", r.Code, status, r.Body)
@@ -211,32 +229,32 @@ type tenant struct {
 const testPassword = "correct horse battery"
 
 func (b *testBundle) newTenant(slug string) tenant {
-	b.t.Helper()
+	b.tb.Helper()
 	ct, err := b.org.CreateTenant(context.Background(), org.NewTenant{Slug: slug, Name: "Tenant " + slug,
 		AdminEmail: "admin@" + slug + ".test", AdminPassword: testPassword})
 	if err != nil {
-		b.t.Fatal(err)
+		b.tb.Fatal(err)
 	}
 	return tenant{ID: ct.Tenant.ID, Slug: slug, AdminID: ct.AdminID, Admin: b.login(slug, "admin@"+slug+".test", testPassword)}
 }
 
 func (b *testBundle) login(slug, login, password string) string {
-	b.t.Helper()
+	b.tb.Helper()
 	r := b.do("POST", "/v1/auth/login", "", map[string]string{"tenant": slug, "login": login, "password": password})
-	want(b.t, r, 200)
+	want(b.tb, r, 200)
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	r.JSON(b.t, &tok)
+	r.JSON(b.tb, &tok)
 	return tok.AccessToken
 }
 
 // createSite makes a site and returns its id.
 func (b *testBundle) createSite(token string, body map[string]any) string {
-	b.t.Helper()
+	b.tb.Helper()
 	r := b.do("POST", "/v1/sites", token, body)
-	want(b.t, r, 201)
-	return r.M(b.t)["id"].(string)
+	want(b.tb, r, 201)
+	return r.M(b.tb)["id"].(string)
 }
 
 // circleSite is a 200 m WGS-84 circle around (lat, lng).
@@ -247,14 +265,14 @@ func circleSite(name string, lat, lng float64) map[string]any {
 
 // createEmployee makes an employee and returns its id; fields override defaults.
 func (b *testBundle) createEmployee(token, no string, fields map[string]any) string {
-	b.t.Helper()
+	b.tb.Helper()
 	body := map[string]any{"employee_no": no, "name": "Employee " + no, "password": testPassword}
 	for k, v := range fields {
 		body[k] = v
 	}
 	r := b.do("POST", "/v1/employees", token, body)
-	want(b.t, r, 201)
-	return r.M(b.t)["id"].(string)
+	want(b.tb, r, 201)
+	return r.M(b.tb)["id"].(string)
 }
 
 func punchBody(kind string, lat, lng, acc float64) map[string]any {

@@ -163,6 +163,7 @@ func (s *Service) UpdateEmployee(ctx context.Context, a Actor, id uuid.UUID, in 
 		}
 		return writeAudit(ctx, tx, a, now, "employee.update", "employee", id.String(), changes)
 	})
+	s.punches.forget(a.TenantID, id)
 	return out, err
 }
 

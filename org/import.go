@@ -75,6 +75,9 @@ func (s *Service) ImportEmployees(ctx context.Context, a Actor, res *empsheet.Re
 		}
 		return s.writeImport(ctx, tx, a, rows, res, now, &out)
 	})
+	if !dryRun {
+		s.punches.forget(a.TenantID, uuid.Nil)
+	}
 	return out, err
 }
 

@@ -26,13 +26,17 @@ type Options struct {
 	MaxFailsAccount  int           // default 10
 	MaxFailsAddress  int           // default 50
 	PasswordHashCost PasswordParams
+	// PunchCacheTTL is how long an employee's punch permissions are cached
+	// (default 5 s; negative disables). See punchCache.
+	PunchCacheTTL time.Duration
 }
 
 // Service implements the organisation use cases on PostgreSQL.
 type Service struct {
 	pool  *pgxpool.Pool
 	o     Options
-	sites siteCache
+	sites   siteCache
+	punches punchCache
 }
 
 // NewService returns a Service; zero options get defaults.
@@ -60,6 +64,9 @@ func NewService(pool *pgxpool.Pool, o Options) (*Service, error) {
 	}
 	if o.MaxFailsAddress <= 0 {
 		o.MaxFailsAddress = 50
+	}
+	if o.PunchCacheTTL == 0 {
+		o.PunchCacheTTL = 5 * time.Second
 	}
 	if o.PasswordHashCost == (PasswordParams{}) {
 		o.PasswordHashCost = DefaultPasswordParams

@@ -289,6 +289,7 @@ func (s *Service) CreateSite(ctx context.Context, a Actor, in SiteInput) (Site, 
 		}
 		return writeAudit(ctx, tx, a, now, "site.create", "site", site.ID.String(), siteChanges(Site{}, out))
 	})
+	s.punches.forget(a.TenantID, uuid.Nil)
 	return out, err
 }
 
@@ -364,6 +365,7 @@ func (s *Service) UpdateSite(ctx context.Context, a Actor, id uuid.UUID, in Site
 		}
 		return writeAudit(ctx, tx, a, now, "site.update", "site", id.String(), changes)
 	})
+	s.punches.forget(a.TenantID, uuid.Nil)
 	return out, err
 }
 
@@ -375,6 +377,7 @@ func (s *Service) DeleteSite(ctx context.Context, a Actor, id uuid.UUID) error {
 		return errForbidden()
 	}
 	now := s.now()
+	defer s.punches.forget(a.TenantID, uuid.Nil)
 	return s.inTx(ctx, func(tx pgx.Tx) error {
 		var name string
 		err := tx.QueryRow(ctx, `UPDATE sites SET deleted_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING name`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -42,21 +43,77 @@ func (p PunchContext) Allows(site uuid.UUID) bool {
 	return !p.Restricted || p.Permitted[site]
 }
 
+// punchCache keeps recent PunchContexts for Options.PunchCacheTTL, so a punch
+// costs one database round trip (its INSERT) instead of two. Changes made
+// through this process drop the affected entries at once; other replicas
+// see a change within the TTL.
+type punchCache struct {
+	mu sync.Mutex
+	m  map[[2]uuid.UUID]punchEntry
+}
+
+type punchEntry struct {
+	pc      PunchContext
+	rev     int64
+	expires time.Time
+}
+
+// maxPunchCache bounds the cache; past it the cache starts over.
+const maxPunchCache = 200_000
+
+func (c *punchCache) get(k [2]uuid.UUID, now time.Time) (punchEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok || now.After(e.expires) {
+		return e, false
+	}
+	return e, true
+}
+
+func (c *punchCache) put(k [2]uuid.UUID, e punchEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxPunchCache {
+		c.m = map[[2]uuid.UUID]punchEntry{}
+	}
+	c.m[k] = e
+}
+
+// forget drops one employee's entry, or every entry when employee is Nil.
+func (c *punchCache) forget(tenant, employee uuid.UUID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if employee == uuid.Nil {
+		c.m = nil
+		return
+	}
+	delete(c.m, [2]uuid.UUID{tenant, employee})
+}
+
 // PunchContextFor loads an active employee's permissions and the tenant's
-// current site index in one round trip (plus a rebuild when sites changed).
+// current site index in one round trip (plus a rebuild when sites changed),
+// or from the short-lived cache.
 func (s *Service) PunchContextFor(ctx context.Context, tenant, employeeID uuid.UUID) (PunchContext, error) {
+	key := [2]uuid.UUID{tenant, employeeID}
+	now := s.o.Now()
+	if s.o.PunchCacheTTL > 0 {
+		if e, ok := s.punches.get(key, now); ok {
+			return s.withSites(ctx, tenant, e)
+		}
+	}
 	var pc PunchContext
 	var rev int64
 	var permitted []uuid.UUID
-	e := &pc.Employee
+	emp := &pc.Employee
 	err := s.pool.QueryRow(ctx, `SELECT e.id, e.tenant_id, e.employee_no, e.name, e.role, e.status, e.timezone, t.sites_rev,
 		  coalesce((SELECT array_agg(site_id) FROM employee_sites es WHERE es.tenant_id = $1 AND es.employee_id = $2), '{}')
 		FROM employees e JOIN tenants t ON t.id = e.tenant_id WHERE e.tenant_id = $1 AND e.id = $2`, tenant, employeeID).
-		Scan(&e.ID, &e.TenantID, &e.EmployeeNo, &e.Name, &e.Role, &e.Status, &e.Timezone, &rev, &permitted)
+		Scan(&emp.ID, &emp.TenantID, &emp.EmployeeNo, &emp.Name, &emp.Role, &emp.Status, &emp.Timezone, &rev, &permitted)
 	if err != nil {
 		return pc, interpret(err, "employee")
 	}
-	if e.Status != StatusActive {
+	if emp.Status != StatusActive {
 		return pc, errs.New(errs.Forbidden, "employee_left", "the employee has left and cannot punch")
 	}
 	pc.Restricted = len(permitted) > 0
@@ -64,7 +121,17 @@ func (s *Service) PunchContextFor(ctx context.Context, tenant, employeeID uuid.U
 	for _, id := range permitted {
 		pc.Permitted[id] = true
 	}
-	pc.Sites, err = s.siteIndex(ctx, tenant, rev)
+	e := punchEntry{pc: pc, rev: rev, expires: now.Add(s.o.PunchCacheTTL)}
+	if s.o.PunchCacheTTL > 0 {
+		s.punches.put(key, e)
+	}
+	return s.withSites(ctx, tenant, e)
+}
+
+func (s *Service) withSites(ctx context.Context, tenant uuid.UUID, e punchEntry) (PunchContext, error) {
+	pc := e.pc
+	var err error
+	pc.Sites, err = s.siteIndex(ctx, tenant, e.rev)
 	return pc, err
 }
 
