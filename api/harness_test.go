@@ -42,11 +42,11 @@ type testBundle struct {
 	t          *testing.T
 	tb         testing.TB
 	noValidate bool
-	e      *echo.Echo
-	pool   *pgxpool.Pool
-	org    *org.Service
-	router routers.Router
-	clock  *clock
+	e          *echo.Echo
+	pool       *pgxpool.Pool
+	org        *org.Service
+	router     routers.Router
+	clock      *clock
 }
 
 var testSecret = []byte("test-secret-test-secret-test-secret!!")

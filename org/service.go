@@ -33,8 +33,8 @@ type Options struct {
 
 // Service implements the organisation use cases on PostgreSQL.
 type Service struct {
-	pool  *pgxpool.Pool
-	o     Options
+	pool    *pgxpool.Pool
+	o       Options
 	sites   siteCache
 	punches punchCache
 }

@@ -42,7 +42,9 @@ func main() {
 			fmt.Fprintf(os.Stderr, "login E%05d: %v %v\n", i+1, err, resp)
 			os.Exit(1)
 		}
-		var t struct{ AccessToken string `json:"access_token"` }
+		var t struct {
+			AccessToken string `json:"access_token"`
+		}
 		_ = json.NewDecoder(resp.Body).Decode(&t)
 		resp.Body.Close()
 		tokens[i] = t.AccessToken
