@@ -3,6 +3,7 @@ package empsheet
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
@@ -193,7 +194,7 @@ func headerSpellings(c Column) []string {
 // No.)", "工号（必填）", "ＥＭＰＬＯＹＥＥ＿ＮＯ" and "employee_no" all
 // become comparable.
 func normalizeHeader(s string) string {
-	s = width.Fold.String(s)
+	s = fold(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -235,4 +236,16 @@ func isInvisible(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// fold maps full-width forms to their ASCII counterparts ("ＳＨ００１" →
+// "SH001", "＠" → "@"). ASCII text, nearly every cell, is returned as is
+// without the transformer's allocations.
+func fold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return width.Fold.String(s)
+		}
+	}
+	return s
 }

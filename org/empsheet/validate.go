@@ -10,8 +10,6 @@ import (
 	_ "time/tzdata"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/width"
 )
 
 // maxIDLen is the longest employee, manager or card number.
@@ -90,7 +88,7 @@ func (v *validator) row(rec *record) (Row, []RowError) {
 			}
 			row.ManagerNo = id
 		case KeyEmail:
-			email := width.Fold.String(val)
+			email := fold(val)
 			if !validEmail(email) {
 				fail(c.Key, CodeInvalidEmail, "Email must be an address like name@example.com")
 				continue
@@ -104,21 +102,21 @@ func (v *validator) row(rec *record) (Row, []RowError) {
 			}
 			row.Phone = phone
 		case KeyTimezone:
-			tz := width.Fold.String(val)
+			tz := fold(val)
 			if !v.validZone(tz) {
 				fail(c.Key, CodeInvalidTimezone, "Time Zone must be an IANA zone name like Asia/Shanghai")
 				continue
 			}
 			row.Timezone = tz
 		case KeyRole:
-			role, ok := roles[strings.ToLower(width.Fold.String(val))]
+			role, ok := roles[strings.ToLower(fold(val))]
 			if !ok {
 				fail(c.Key, CodeInvalidRole, "Role must be employee, manager or admin (员工, 经理, 管理员)")
 				continue
 			}
 			row.Role = role
 		case KeyStatus:
-			status, ok := statuses[strings.ToLower(width.Fold.String(val))]
+			status, ok := statuses[strings.ToLower(fold(val))]
 			if !ok {
 				fail(c.Key, CodeInvalidStatus, "Status must be active or left (在职, 离职)")
 				continue
@@ -185,7 +183,7 @@ func isCardNoByte(c byte) bool {
 // characters become ASCII and number formatting is undone (canonicalNumber).
 // On failure it returns a code and the end of a message.
 func idNumber(val string, ok func(byte) bool, allowed string) (id, code, msg string) {
-	id = width.Fold.String(val)
+	id = fold(val)
 	if looksScientific(id) {
 		return "", CodeInvalidValue, "was stored as a number in scientific notation and has lost digits; " +
 			"format the column as text and type it again"
@@ -246,7 +244,7 @@ func canonicalNumber(s string) string {
 // +86 or 0086) or "+"/"00" followed by a country code and 8-15 digits in
 // all. Spaces, dashes, dots and brackets are ignored.
 func normalizePhone(val string) (string, string) {
-	s := canonicalNumber(width.Fold.String(val))
+	s := canonicalNumber(fold(val))
 	if looksScientific(s) {
 		return "", "Phone was stored as a number in scientific notation and has lost digits; " +
 			"format the column as text and type it again"
