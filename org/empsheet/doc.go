@@ -27,7 +27,9 @@
 //
 // # Header
 //
-// The first non-empty row is the header. A header cell matches a column when,
+// The header is the first non-empty row in which some cell names a known
+// column; up to ten title or note rows above it are skipped. A header cell
+// matches a column when,
 // after folding full-width characters, lower-casing, and dropping white
 // space and the punctuation "* _ - . / \ : ( ) [ ] 【 】 ·", and a leading or
 // trailing 必填/选填/required/optional mark, it equals the column's key,

@@ -168,14 +168,19 @@ type header struct {
 	ignored []string
 }
 
+// maxTitleRows is how many non-empty rows may precede the header: HR
+// exports often start with a title ("XX公司员工花名册") or a note.
+const maxTitleRows = 10
+
 // readSheet finds the header, maps it and collects the non-empty data rows.
+// The header is the first non-empty row in which any cell names a known
+// column; up to maxTitleRows rows before it are passed over.
 func readSheet(src source, opts Options) (*header, []record, error) {
 	var h *header
-	for h == nil {
+	for skipped := 0; h == nil; {
 		_, cells, err := src.next()
-		if errors.Is(err, io.EOF) {
-			// Nothing but blank rows: there is no header to find the
-			// required columns in.
+		if errors.Is(err, io.EOF) || skipped > maxTitleRows {
+			// No header: every required column is missing.
 			return nil, nil, missingColumns(&header{col: noColumns()})
 		}
 		if err != nil {
@@ -185,6 +190,14 @@ func readSheet(src source, opts Options) (*header, []record, error) {
 			continue
 		}
 		if h, err = mapHeader(cells); err != nil {
+			return nil, nil, err
+		}
+		if len(h.present) == 0 {
+			h = nil
+			skipped++
+			continue
+		}
+		if err := missingColumns(h); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -226,7 +239,8 @@ func noColumns() [numColumns]int {
 	return c
 }
 
-// mapHeader matches header cells to columns.
+// mapHeader matches header cells to columns. A row naming no known column
+// comes back with an empty present map.
 func mapHeader(cells []string) (*header, error) {
 	h := &header{col: noColumns(), present: make(map[string]bool)}
 	for i, cell := range cells {
@@ -247,9 +261,6 @@ func mapHeader(cells []string) (*header, error) {
 		}
 		h.col[j] = i
 		h.present[columns[j].Key] = true
-	}
-	if err := missingColumns(h); err != nil {
-		return nil, err
 	}
 	return h, nil
 }

@@ -255,6 +255,28 @@ func TestParseHeader(t *testing.T) {
 			t.Fatalf("%d ignored columns, %d rows", len(res.IgnoredColumns), len(res.Rows))
 		}
 	})
+	t.Run("TitleRowsAboveTheHeaderAreSkipped", func(t *testing.T) {
+		t.Parallel()
+		res := mustParse(t, xlsxOf(t,
+			[]any{"某某公司员工花名册"},
+			[]any{"导出时间", "2024-05-01"},
+			nil,
+			[]any{"工号", "姓名", "备注"},
+			[]any{"A1", "张三", ""},
+		))
+		if len(res.Rows) != 1 || res.Rows[0].Line != 5 || !slices.Equal(res.IgnoredColumns, []string{"备注"}) {
+			t.Fatalf("result %+v", res)
+		}
+	})
+	t.Run("HeaderBelowTenOtherRowsIsNotFound", func(t *testing.T) {
+		t.Parallel()
+		data := strings.Repeat("说明\n", maxTitleRows+1) + "工号,姓名\nA1,张三\n"
+		_, err := Parse(strings.NewReader(data), Options{})
+		var mc *MissingColumnsError
+		if !errors.As(err, &mc) || len(mc.Columns) != 2 {
+			t.Fatalf("err = %v", err)
+		}
+	})
 	t.Run("MissingRequiredColumns", func(t *testing.T) {
 		t.Parallel()
 		tests := []struct {
