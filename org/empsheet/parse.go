@@ -13,7 +13,7 @@ const (
 	// DefaultMaxRows is the largest number of data rows accepted in one file.
 	DefaultMaxRows = 50_000
 	// DefaultMaxBytes bounds the upload itself (50,000 typical rows are about
-	// 8 MiB as CSV and 3 MiB as .xlsx).
+	// 6 MiB as CSV and 3 MiB as .xlsx).
 	DefaultMaxBytes = 32 << 20
 	// DefaultMaxErrors bounds Result.Errors so a file that is wrong on every
 	// row still yields a response of reasonable size.
