@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The flex types decode the loosely typed JSON firmware produces: numbers
@@ -24,8 +25,8 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	case len(b) == 0:
 		*f = ""
 	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, ok := unquote(b)
+		if !ok {
 			*f = ""
 			return nil
 		}
@@ -91,8 +92,8 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 func flexNumber(b []byte) (int64, bool) {
 	s := strings.TrimSpace(string(b))
 	if strings.HasPrefix(s, `"`) {
-		var str string
-		if json.Unmarshal([]byte(s), &str) != nil {
+		str, ok := unquote([]byte(s))
+		if !ok {
 			return 0, false
 		}
 		s = strings.TrimSpace(str)
@@ -108,4 +109,33 @@ func flexNumber(b []byte) (int64, bool) {
 		return 0, false
 	}
 	return int64(fv), true
+}
+
+// unquote decodes a JSON string literal. Plain strings (no escapes, valid
+// UTF-8), which is nearly every device field, are sliced directly instead of
+// going through a nested json.Unmarshal.
+func unquote(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	inner := b[1 : len(b)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && bytes.IndexByte(inner, '"') < 0 && utf8.Valid(inner) && !hasControl(inner) {
+		return string(inner), true
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// hasControl reports whether b holds a byte JSON forbids unescaped in a
+// string.
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
