@@ -24,10 +24,18 @@ type orgEnv struct {
 // newOrgEnv creates a fresh tenant (with its admin signed in) on b for t.
 func newOrgEnv(t *testing.T, b *testBundle) orgEnv {
 	t.Helper()
-	c := *b
+	e := orgEnv{testBundle: b}.forT(t)
+	e.tenant = e.newTenant("t" + strings.ReplaceAll(uuid.NewString(), "-", "")[:20])
+	return e
+}
+
+// forT returns e on a copy of its bundle that reports failures to t, so a
+// subtest never fails its parent from another goroutine.
+func (e orgEnv) forT(t *testing.T) orgEnv {
+	c := *e.testBundle
 	c.t = t
-	slug := "t" + strings.ReplaceAll(uuid.NewString(), "-", "")[:20]
-	return orgEnv{testBundle: &c, tenant: c.newTenant(slug)}
+	e.testBundle = &c
+	return e
 }
 
 // dept creates a department under parent ("" for a root) and returns its id.
