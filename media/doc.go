@@ -15,6 +15,11 @@
 //     decompression bomb therefore costs a header parse, not an allocation.
 //   - Decoders and the EXIF reader run behind recover: a panic in third-party
 //     code on hostile input becomes ErrCorrupt (or "no EXIF"), never a crash.
+//     Containers (JPEG segments, PNG and RIFF chunks) are walked by this
+//     package with bounds-checked loops; imagemeta only parses the bare TIFF
+//     structure, because its own JPEG scanner can loop forever on malformed
+//     markers, which recover cannot stop. FuzzProcess and FuzzExtractEXIF
+//     guard these properties.
 //   - EXIF is read from the original bytes before anything is re-encoded.
 //     Missing or unreadable EXIF is not an error; EXIF is a claim by the
 //     client, to be used for consistency checks, never as proof.

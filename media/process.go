@@ -32,12 +32,14 @@ type Processed struct {
 	// EXIF holds the metadata read from the original before stripping.
 	EXIF EXIF
 	// Normalized is an upright baseline JPEG with no metadata, long edge at
-	// most Limits.NormalizedMaxSide.
-	Normalized               []byte
+	// most Limits.NormalizedMaxSide (never upscaled).
+	Normalized []byte
+	// NormalizedW and NormalizedH are Normalized's pixel size.
 	NormalizedW, NormalizedH int
 	// Thumbnail is an upright baseline JPEG with no metadata, long edge at
-	// most Limits.ThumbMaxSide.
-	Thumbnail      []byte
+	// most Limits.ThumbMaxSide (never upscaled).
+	Thumbnail []byte
+	// ThumbW and ThumbH are Thumbnail's pixel size.
 	ThumbW, ThumbH int
 }
 
