@@ -184,13 +184,13 @@ func TestPolygonDistanceMatchesBruteForce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(3, uint64(tt.radius)))
-			for range 20 {
+			for range 8 {
 				pts := starPolygon(rng, tt.centre, 3+rng.IntN(10), tt.radius/3, tt.radius)
 				f := Fence{Kind: Polygon, Points: pts}
 				if err := f.Validate(); err != nil {
 					t.Fatalf("generated polygon invalid: %v", err)
 				}
-				for range 50 {
+				for range 40 {
 					p := offset(tt.centre, (rng.Float64()*2.4-1.2)*tt.radius, (rng.Float64()*2.4-1.2)*tt.radius)
 					ref := bruteForceSignedDistance(pts, p)
 					got := f.SignedDistanceM(p)

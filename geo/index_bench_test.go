@@ -1,0 +1,29 @@
+package geo
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkIndexLocate_10kSites looks up random points in a 50 × 50 km city
+// with 10,000 sites (70 % circles of 100–500 m, 30 % small polygons). One op
+// is one point check: the point's cells, the candidates listed under them,
+// and the exact test for each candidate.
+func BenchmarkIndexLocate_10kSites(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	ix := mustIndex(b, citySites(rng, 10_000, shanghai, 50_000))
+	const nq = 1 << 16
+	queries := make([]Point, nq)
+	for i := range queries {
+		queries[i] = offset(shanghai, (rng.Float64()-0.5)*50_000, (rng.Float64()-0.5)*50_000)
+	}
+	hits := make([]Hit, 0, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		hits = ix.AppendLocate(hits[:0], queries[i%nq], 30, 100)
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+}
