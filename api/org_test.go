@@ -33,7 +33,7 @@ func newOrgEnv(t *testing.T, b *testBundle) orgEnv {
 // subtest never fails its parent from another goroutine.
 func (e orgEnv) forT(t *testing.T) orgEnv {
 	c := *e.testBundle
-	c.t = t
+	c.t, c.tb = t, t
 	e.testBundle = &c
 	return e
 }
