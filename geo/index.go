@@ -43,7 +43,7 @@ type Index struct {
 type indexedFence struct {
 	key     string
 	circle  bool
-	center  vec3
+	center  Point
 	radiusM float64
 	poly    *polygonShape
 }
@@ -93,10 +93,12 @@ func (r *siteRect) near(p Point, bandM float64) bool {
 		p.Lng >= float64(r.minLng)-dLng && p.Lng <= float64(r.maxLng)+dLng
 }
 
-func (f *indexedFence) signedDistanceM(v vec3) float64 {
+// signedDistanceM is Fence.SignedDistanceM for the point p whose unit vector
+// is v. Circles use the very same DistanceM call, so that the index and the
+// fence agree to the last bit even at the edges of Classify's bands.
+func (f *indexedFence) signedDistanceM(p Point, v vec3) float64 {
 	if f.circle {
-		d := v.sub(f.center)
-		return chordToM(d.dot(d)) - f.radiusM
+		return DistanceM(f.center, p) - f.radiusM
 	}
 	return f.poly.signedDistanceM(v)
 }
@@ -198,8 +200,8 @@ func prepareFence(sf SiteFence) (indexedFence, fenceCover, error) {
 		err   error
 	)
 	if f.Kind == Circle {
-		site.circle, site.center, site.radiusM = true, toVec3(f.Center), f.RadiusM
-		cover, err = coverFence(newTangentFrame(site.center), []vec2{{0, 0}}, 0, f.RadiusM, f.RadiusM)
+		site.circle, site.center, site.radiusM = true, f.Center, f.RadiusM
+		cover, err = coverFence(newTangentFrame(toVec3(f.Center)), []vec2{{0, 0}}, 0, f.RadiusM, f.RadiusM)
 	} else {
 		r := newRing(f.Points)
 		site.poly = newPolygonShape(r.pts)
@@ -252,7 +254,7 @@ func (ix *Index) AppendLocate(dst []Hit, p Point, accuracyM, maxSlackM float64) 
 				continue
 			}
 			site := &ix.sites[id]
-			d := site.signedDistanceM(v)
+			d := site.signedDistanceM(p, v)
 			if c := Classify(d, accuracyM, slack); c != Outside {
 				dst = append(dst, Hit{Key: site.key, FenceIdx: int(id), SignedDistanceM: d, Containment: c})
 			}
@@ -297,7 +299,7 @@ func (ix *Index) Nearest(p Point, allow func(key string) bool) (hit Hit, ok bool
 		if allow != nil && !allow(site.key) {
 			continue
 		}
-		if d := site.signedDistanceM(v); !ok || d < hit.SignedDistanceM {
+		if d := site.signedDistanceM(p, v); !ok || d < hit.SignedDistanceM {
 			hit, ok = Hit{Key: site.key, FenceIdx: i, SignedDistanceM: d}, true
 		}
 	}

@@ -44,14 +44,9 @@ func (s *exactScanner) locate(p Point, accuracyM, maxSlackM float64) []Hit {
 	return hits
 }
 
-// sameHits compares hit lists, allowing float noise in the distances (the
-// index computes circle distances from chords, the reference by haversine).
-func sameHits(a, b []Hit) bool {
-	return slices.EqualFunc(a, b, func(x, y Hit) bool {
-		return x.Key == y.Key && x.FenceIdx == y.FenceIdx && x.Containment == y.Containment &&
-			math.Abs(x.SignedDistanceM-y.SignedDistanceM) < 1e-6
-	})
-}
+// sameHits compares hit lists exactly: the index must reproduce the exact
+// test bit for bit, or a point on the edge of a Classify band could flip.
+func sameHits(a, b []Hit) bool { return slices.Equal(a, b) }
 
 // nearEdgePoints samples points around every fence, concentrated in the band
 // from 100 m inside to 50 m beyond IndexMarginM outside, where a pre-filter

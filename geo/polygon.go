@@ -50,7 +50,11 @@ func newPolygonShape(pts []Point) *polygonShape {
 }
 
 func newArcEdge(a, b vec3) arcEdge {
-	n := a.cross(b)
+	// a × (b − a) equals a × b, but for the short edges of real fences it is
+	// far better conditioned: b − a is exact for nearby unit vectors, while
+	// the components of a × b cancel catastrophically (a 0.3 m edge would
+	// tilt its plane enough to misplace a vertex by 1.6 mm).
+	n := a.cross(b.sub(a))
 	if l := n.norm(); l > 1e-15 {
 		n = n.scale(1 / l)
 		return arcEdge{a: a, b: b, n: n, ea: n.cross(a), eb: b.cross(n)}
