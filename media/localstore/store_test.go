@@ -1,10 +1,13 @@
 package localstore
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -359,5 +362,34 @@ func TestSymlinksCannotEscapeTheFolder(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(outside, "planted.jpg")); err == nil {
 		t.Error("file planted outside the folder")
+	}
+}
+
+func TestHandlerTruncatedPutIs400AndStoresNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	u, err := f.store.SignedPutURL(context.Background(), "trunc.jpg", time.Minute, "image/jpeg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client that promises 100 bytes, sends 10 and hangs up its side.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(f.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	path := strings.TrimPrefix(u, f.base)
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 100\r\n\r\n0123456789", path)
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status %d, want 400", resp.StatusCode)
+	}
+	if _, err := f.store.Stat(context.Background(), "trunc.jpg"); !errors.Is(err, media.ErrObjectNotFound) {
+		t.Errorf("Stat = %v, want ErrObjectNotFound", err)
 	}
 }
