@@ -299,8 +299,8 @@ func TestBadInput_SQLLookingStringsAreStoredVerbatim(t *testing.T) {
 			if m := r.M(t); m["name"] != s || m["address"] != s {
 				t.Fatalf("site stored as %q / %q", m["name"], m["address"])
 			}
-			// Searching for the string finds exactly the employee (and the
-			// admin only if the string happens to match them).
+			// Searching for the string finds exactly the employee: it is a
+			// literal substring, not SQL and not a LIKE pattern.
 			got := e.all(e.Admin, "/v1/employees?q="+url.QueryEscape(s))
 			if !slices.Equal(itemIDs(got), []string{id}) {
 				t.Fatalf("q=%q found %v, want only %s", s, itemIDs(got), id)
