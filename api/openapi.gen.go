@@ -358,17 +358,19 @@ type Employee struct {
 
 // EmployeeInput defines model for EmployeeInput.
 type EmployeeInput struct {
-	CardNo       nullable.Nullable[string]              `json:"card_no,omitempty"`
-	DepartmentId nullable.Nullable[openapi_types.UUID]  `json:"department_id,omitempty"`
-	Email        nullable.Nullable[openapi_types.Email] `json:"email,omitempty"`
-	EmployeeNo   string                                 `json:"employee_no"`
-	ManagerId    nullable.Nullable[openapi_types.UUID]  `json:"manager_id,omitempty"`
-	Name         string                                 `json:"name"`
-	Password     *string                                `json:"password,omitempty"`
-	Phone        nullable.Nullable[string]              `json:"phone,omitempty"`
-	Role         *Role                                  `json:"role,omitempty"`
-	SiteIds      *[]openapi_types.UUID                  `json:"site_ids,omitempty"`
-	Status       *EmployeeStatus                        `json:"status,omitempty"`
+	CardNo       nullable.Nullable[string]             `json:"card_no,omitempty"`
+	DepartmentId nullable.Nullable[openapi_types.UUID] `json:"department_id,omitempty"`
+
+	// Email An email address; empty or null clears it
+	Email      nullable.Nullable[string]             `json:"email,omitempty"`
+	EmployeeNo string                                `json:"employee_no"`
+	ManagerId  nullable.Nullable[openapi_types.UUID] `json:"manager_id,omitempty"`
+	Name       string                                `json:"name"`
+	Password   *string                               `json:"password,omitempty"`
+	Phone      nullable.Nullable[string]             `json:"phone,omitempty"`
+	Role       *Role                                 `json:"role,omitempty"`
+	SiteIds    *[]openapi_types.UUID                 `json:"site_ids,omitempty"`
+	Status     *EmployeeStatus                       `json:"status,omitempty"`
 
 	// Timezone IANA time zone name
 	//
@@ -384,17 +386,19 @@ type EmployeeList struct {
 
 // EmployeePatch defines model for EmployeePatch.
 type EmployeePatch struct {
-	CardNo       nullable.Nullable[string]              `json:"card_no,omitempty"`
-	DepartmentId nullable.Nullable[openapi_types.UUID]  `json:"department_id,omitempty"`
-	Email        nullable.Nullable[openapi_types.Email] `json:"email,omitempty"`
-	EmployeeNo   *string                                `json:"employee_no,omitempty"`
-	ManagerId    nullable.Nullable[openapi_types.UUID]  `json:"manager_id,omitempty"`
-	Name         *string                                `json:"name,omitempty"`
-	Password     *string                                `json:"password,omitempty"`
-	Phone        nullable.Nullable[string]              `json:"phone,omitempty"`
-	Role         *Role                                  `json:"role,omitempty"`
-	SiteIds      *[]openapi_types.UUID                  `json:"site_ids,omitempty"`
-	Status       *EmployeeStatus                        `json:"status,omitempty"`
+	CardNo       nullable.Nullable[string]             `json:"card_no,omitempty"`
+	DepartmentId nullable.Nullable[openapi_types.UUID] `json:"department_id,omitempty"`
+
+	// Email An email address; empty or null clears it
+	Email      nullable.Nullable[string]             `json:"email,omitempty"`
+	EmployeeNo *string                               `json:"employee_no,omitempty"`
+	ManagerId  nullable.Nullable[openapi_types.UUID] `json:"manager_id,omitempty"`
+	Name       *string                               `json:"name,omitempty"`
+	Password   *string                               `json:"password,omitempty"`
+	Phone      nullable.Nullable[string]             `json:"phone,omitempty"`
+	Role       *Role                                 `json:"role,omitempty"`
+	SiteIds    *[]openapi_types.UUID                 `json:"site_ids,omitempty"`
+	Status     *EmployeeStatus                       `json:"status,omitempty"`
 
 	// Timezone IANA time zone name
 	//
@@ -3850,111 +3854,112 @@ func (sh *strictHandler) UpdateSite(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tcxu5kfBf6ZonVZY2FEXJdnZN11ZKK9sbJ95dR1LWqcfSkdBMk4NoCIwBDGmuTlX3NR/uU37BVd0v",
-	"S9Xd77jCy7yDr6bkJLufJHIwQKPR791o3gYhn6ScIVMy6N8GKRFkggqF+XSaCcmF/i9CGQqaKspZ0A9+",
-	"SMmHDCE0j2Ek+AQYflQD+0XQCage9SFDMQ86ASMTDPpB8VCGMU6InnVCPr5BNlZx0H96dNwJ1DzVI6US",
-	"lI2Du7tO8ErwSXv91yxMMkmnCAmfoYBrnrFowbIautqiIy4mRAX9ICIKDxSdYOBb+fULPdjMmBIVlxNS",
-	"vZLADxkVGAV9JTL0Tp9lZmR75jd0QlUxeQPcxDysThjhiGSJCvpPex2NMTrJJkH/uKc/UWY/HRXrUKZw",
-	"jMIsdMHbqHv5MUddlqYrUKf45oi707iRKWcSDQm9Ffw6QXOGIWcKmdk5SdOEhkTDdJjaEb/+i9QA3lYW",
+	"7H3rchu5lfCrnOovVZYmFEXJdmZM11RKI9sTJ54ZR1LGqc/SklD3IRujJtAG0KQ5WlXt3/zYX3mCrdon",
+	"S9Xuc2zh0nfwakrOZX7ZVKOBg4NzPwenb4OQT1LOkCkZ9G+DlAgyQYXC/DrNhORC/y9CGQqaKspZ0A9+",
+	"SMmHDCE0j2Ek+AQYflQD+4egE1A96kOGYh50AkYmGPSD4qEMY5wQPeuEfHyDbKzioP/06LgTqHmqR0ol",
+	"KBsHd3ed4JXgk/b6r1mYZJJOERI+QwHXPGPRgmU1dLVFR1xMiAr6QUQUHig6wcC38usXerCZMSUqLiek",
+	"eiWBHzIqMAr6SmTonT7LzMj2zG/ohKpi8ga4iXlYnTDCEckSFfSf9joaY3SSTYL+cU//osz+OirWoUzh",
+	"GIVZ6IK3UffyY466LE1XoE7xzRF3p3EjU84kGhJ6K/h1guYMQ84UMrNzkqYJDYmG6TC1I379k9QA3lYW",
 	"/JXAUdAP/t9hSaOH9qk8zOc1K9a3eMLg7NUpPHvy9EtIi2H5TgxUJ6GiU6LwDD9kKC1IUUT1BCR5K3iK",
-	"QlG9gRFJJHaCtPKV3kiEDfL9zRNzGvnHJy3EdIKUSDnjImq8efz0N7VXv/K8qpARi7jqko9r7x35SK0k",
-	"0/f5JB0LfgWeq+JNfv0XDJVe0SGIcnbqNutHQR3z5zGfMeAsxOegpwSqgDLgAmRIGHwQg5TME040weFH",
+	"QlG9gRFJJHaCtPInvZEIG+T7myfmNPKfT1qI6QQpkXLGRdR48/jpb2qvfuV5VSEjFnHVJR/X3jvykVpJ",
+	"pu/zSToW/Ao8V8Wb/PonDJVe0SGIcnbqNutHQR3z5zGfMeAsxOegpwSqgDLgAmRIGHwQg5TME040weFH",
 	"MkkTveofvvzj7w6+O/7zi4Nnb99dBJ794yRN+BxxQKM1WEzPnVKBckDUunTbCSrA9W8r0EXkhvQPD4mj",
 	"mN9aNH5NwgleZr3e8W80Kr7We9Bb8O+gcRLV7RTH0UBOsYHVp7MdESuVDGKeWUFfyJgvjysy5svj1TKm",
 	"DVuavsApDXFDeGiTMY6OfayQJkTpA20MfnzsGSs4V2imdY+uOU+QsAWAZxFVL6dOQtWB06dvpVNJGPkp",
 	"drNUE5aPpkiouFhAtCxLEnKtZ7IaZMHLgidY2UHl8Qa0HcaEjd1OvCdSA6FESZhQZGpAUy8EazKjsOTp",
-	"0NCWbUSMcdVT+/3tCr4y6xMt4iq46+SHV5+sunCJoBq01f1fLSWYN1R6iIYqnNT/WabQKuRXUicRgsz1",
-	"56p51b9dRTxNvJj165P4NvSNlPYYUqIUCi3R/+197+DZycErcjC6uj2+23vfP7iqf7V/+/TuV75zPzU4",
-	"feu0zJaaNhNCn8CauvPIAwbD2WBr1dtAZAucxvQ+pJ5aCYtMy9D3wWwsv3oSdIJx+JfecdAJrqPes8p7",
-	"JdwvMCVCTbziKBRIFEYb6bc1udWafrc+88VsfUthZmXkJhD7eNsA16luvzazD/0lGl+zNNuU/nJsVInG",
-	"Gd7LaO5TcNXYt4Fg+cZ2IX0q1Pa5pE8Jwluiwvif4qRam3jpjAKPCZEkA0kVyrbZfCEyhFmMDFSMkNsV",
-	"MCMSGE5RgEC9ZqgwAsXBzNIH/WRuPgAfmTetaQpUQopiQpXCqAvnqBRlYzNwQCOpZ3h/ZabkAiWomMpu",
-	"yX6FidQJQiKiAeNrnHhnK4kUFQe+rVTBCaHJWvAVJrfdT+t5TGRNS9QP6JWmOMiYokn9iGIiQaICAvnL",
-	"sEfSFBhX1rOGOap9L3bXlMcTwsgYtzYiF4vzmDNcC3W5BbpMfJzpMdrFdkTmofEYIaFTtNRbx+KEzCHN",
-	"WBiDkeiFwFqJnKackoqobKWsy3n03I7W89AJ/uTwcU+qq0qAhSJzBqoDuwJHBZOdiuRo0OlmmjDf9jZ6",
-	"sCIKGk7XSvLZIZcXb9pvOnVYep2NxUDVzj05+P/k4KfewbPu4ODq9qjz+Nhv1u6IITfWU1sHjwpO3/Tk",
-	"tmX89fl3Qj6+toOfahzU2LkTZIx+yNAN0DDuiMOXvXmRj1sYsyn5dxmT7cImK2yJz2WR5QBsY4/9IjF+",
-	"kRg/P4mxkIXOCyjyQIAJKGtNn+BIeSMArygm0UshLIv74++tl0b6pXqgcox8hCxE+b531RUkopkcTLzI",
-	"RSnJeI1Am12kCF3n7/lkyLdu8ZXio5HDgZCKMEHYG4bIFIoh/BqGOfDDfeBCG908mY85g71hyilTctgB",
-	"oiBBIhU87hgrXGIyOqB6BomhdoT2tbPTQKZZYdVBvyHqjeMPs9jacrx8saTeo16LfDWO88Npmc89uMx6",
-	"vcch5EPg73/9b3ja6/V6QadilPLsOqlYpCybXKMoFUhJfha9GhUWhx4KbOaP9FPfEf8OSaLiNo2WnNei",
-	"tCkK6QLqyxd1c/iWfT1JuVCb8kfIk2zCvI8Wk7+WbDNPuisVSCIZIyoQfAYW27CnnZsYSYRC++L6yVHF",
-	"B6xmT6pb1UsU8K3FWxYDZyhN6qYVcFB8QkNf9qPwGyoPC6g6QSTmA5Ex/5uo8b0+7VcPyWPGjAhNFoFB",
-	"x4wLjAYWI/UlV3qC2pskbLxobucq+R42Q74OU+U7BdQlpjo5sgv8+I7LyYHN7Kik6XbmHF5k6Z5Vk3QH",
-	"z3oe5k/ssksmOfqqNov52JimgZjE+Jx6Zu9e+Ziy7WL+iX7VU7iwwIKrm0HGdNHKoQguOPD72njZ3kw6",
-	"WpqVb4Q6bBhOJtm4Du/WGXuLkhUp+zd8zDO1Hc5JkrT3cYZTfoN5nBGllth5qDEkSYLCG9gSOBIo44Hi",
-	"N8g2RqvPiKrUkKxVhaC0kQoTEsaUIThBWtpDU5LQyGTPBwUne5wQ5XyItkuwmQismHEeQUWZVMTZR5um",
-	"TlsKtiLhFFULEseFJVAgJFYqlf3Dw4jckG6E07wkRx6ugSqflZAvXwltmVPwke1bLao9R2tTryYsuK3n",
-	"5OYwQbpFobvVk3CmCGV5Ii63nyiT1NCV/WeQsRCFHmg2LUgUJSZgxzNlB+qFrtbxfqklCJ8V+MI9syV3",
-	"mg+NKQqKmw/apXokwdjbgNEY+8BwTLSfAQW8bSWwAKRSfWxafrPmsBvKopVlXvr8/6AHajXGbcnYqpfO",
-	"lTYc3uSjTbiECM1Iy5D7igsQqMkSIxuONgfoUZqoTOLEIt1NXaZcwPk7VuGsRG4OmvOHN4drETd4YdOr",
-	"LNSFNVDysMPq+AR+VANbY+GJ+7+LiTJ4ImkKIdEKZITClIt2ALvjLhCYkBs8yFJw4g7ISKF27+yube1G",
-	"IWpzBmQ2Ti5QmZJFPUeWDtwUXn+6KXp5aPL5myWt+GiU0FqmoKL60pgrvq20EhginW4Ijgy5QL9t16I0",
-	"SceMJOsrrnMz3ptnWUSrF04KWdlkUjozIp3wgT0ShphWyHh/HTpubXkj6pQ8EyGuJWbO7VDrnkY0VKve",
-	"+tENu+sEMzqiq4a/02OWJ4fMJyMXC8hLaMoTrBNLnZIbDLlQ5f7BSd9SoVlt5WUd88YuYtpW23+ugLbd",
-	"RkWLbGIiaxyTcO5THb/jgv6k7YQE8mEuUAOUgdUXflVS+F+9Xq9W0e1z40KRG+s/jIL+++WYPhUyuLvq",
-	"lKWdrvTIxAg/LjeK2hpdDiY8vPFLvX8CF7VTPb6FlLFljVrbUm3cVohwknKFLJzDDc4hjLlEBtfzXC96",
-	"pOAqW7Ytdo3n+0hCmPDwpqwmKYXwhDTsv+W1GXkJ79KaxaLW9z7NuTrXrlCzrZ1sLZmb51oI5gLuhYR0",
-	"XiidItpvTllpO0zr1Nxe0YQZTSjzCt0z60hvR5Wf7IXXQpO1yXzbPnOZn3y/uUYLivTX0q06U2Ohg1/6",
-	"qs6fGuRJjcW+++blzssCwBKnKKia11XmiAedYEYEo0bIhIIqGpJkdTB9jejuuTHVW1HdKBIo/UHQbYqw",
-	"nE5ZqUk6ZRqpLX9OJMjs2roYHa3yhqGQw6rVvmz+IkXkMQuKRQdWe7WW/l7vMqHSlsa9+/b84KsnsDfT",
-	"XoczMoEIhDDG8AYjIGNCmTQlWZ8M26dW1O646siKusG1lM2s6gpPaEmlbU5ttdIkTTJVcmifUh2UzcqU",
-	"NNlvU6JUYYzqtcJKmq1F9J9mSHVa4dIRChN6kXOpcJKHSnPkQMi5iCgjCtv8tDExVhPhRpjniUWPab1d",
-	"AcHmCfDFFLjsfXvroLal43Zy1FcWXaPKEp2LqGoX/osRyp/LfdGLb1OLswVrbKoPfqHf1fTbPs96nNJD",
-	"N8tc0C0Cuesf7koXcWXgpeIyLhjbdiEboUOjzNcrb3Du4/YTSBEOvFBo2wZNFq49C2VgUFqLpzbm9AG2",
-	"9ZxLHFyrlfNtlIv7BMlFhTUavurJ9yegjxj0c3BitjS/TyQlh+cxYeOY0EZ288lKlrzQ/sOZux7uu2UZ",
-	"opSly7LwXq8vP3yOIWeRrFTp2+nATAfuVU8Zhidj2ZYl+smgnTn7BomopkEr9ptcXVFk0PEn6TnYGiaa",
-	"ANbAqSHFLes98mKtFtrvKb2z0O7dpErQpsDXg8xnx7oK+3qAtZzUh6kfy+BvWatn49aaYRMyHqO9+YeR",
-	"HJA0FXxqXPo8SeP1cN+5MMQGavs6v465lvbJBzc4cjmO7BJtLBiHN8y0w3uuF3IAGWo/yWyxl/30Kj+T",
-	"35uL7wYsI9wbnBErldpmDcZrbqc2yQ2Bvf/969/+5z//ax+oBAITfk0TPBhRIRUQpZBFJvl5TcIbZFEX",
-	"3sacaf+ORRBxLiAPr0hIuSz9vzw7SiYIJ29fP79kAidc4TIHsbDa5XMwYQsJNo4BZXWy7BRVJhYIc0mj",
-	"e8ku2RdfnHI2RWZi8N0vvoDfn//wPZiySSNT7ZqSkRschERiF16bOgBlH5y9OoXHjx8/68JLU3wR8iSx",
-	"mTAYfvvyYgiEyRkKecmGt5fWSrkM+vC+2+1edeCyakjq7y+Dbrd7Gfy7Vil3QwOqIjcoYfhbO+hr28nA",
-	"9B75egh75h84+vt//E1bMuA8H3ja2+9eMgvSk48fD59+/AjXPJrr4yo6bgwX9fYYwoyqGAjIen3GMOQR",
-	"Dp9DWWuQd+2Ql4xEEQxtwUUf3t9e2tLTy0DvUr9n/3NhlMvg7mrYBRcw06BRlC6LCBm7YXzG7CHkp6Rp",
-	"WR/P8O0P5xdwOD06JJmKD029zRAEqkwwTYoy5kIdJHSqKaSqVvZ+/+5i32CUgOCKmKt2TlzbIV04RxZd",
-	"sqFeiwv6k9liH6zqcGWdVXlvvsEhcOZKb7iKUcDwcHo0NHU3XdDSUfZhmJPf0NQcTiQmU5T7HRi6mNvw",
-	"kukHVFSoFmR2rQSiZRsqNG4Eplwo86YhdjsfzGKe5LcK97twwiwk9otHEmgkHSXCk96T7qVWQAkN0Sl3",
-	"10XmJCVhjAfH3V6lLsXy+8nb10GlGDTodY/sKJ4iIykN+sHjbq/72JQ+qdgIocPYlJv+pP8foxHTWmga",
-	"rL6Ogn7wLSpXkdpoRXPc6y1pQ7NZ+xm3gq/7jKaSmgQN+u+vOoHMJhMi5kE/eEOnyFxUhYyllsM8lcGV",
-	"fudQIInmSzd3pkd8nr3Zpe8qsRD/TAVolTY9i/GhZ6UaIZbqIqLINZGYC7l9L54Mq0ZUHeA0713lRZh2",
-	"+svWCtJQUtniakHopxxy6Fpg3XVWjrRtndYYaHparTHugptRvs5MRWORjTpPLZzLllh4+3IdeaIEi2aq",
-	"99fwt/naeLbGJleBdnWPjNFo+OFjfj0CHEluzScFZ1xoL8ZMqQShSQcYzrRmsybRnpHVVfYwY6sMouKi",
-	"cZGx+7n0ebjMmjhApczc3VytW2GvVIuFoXN4S6O7fFLK2YHR3vsdyGRGkmSuVeWMAdFa849nZp4uXNg8",
-	"5yWTqF00qqwpYPKT+b3p2o1gkyI1GsoVOjh9K7twYmGbcXEjTaspM8w5QVYH1SVA3uvrxKTgXIHQNzya",
-	"744uGt3E7upmtruIdG9kWfeqPVRpBsidy+1vKIuK0i5n23FmI0RQUog9L2Mf127K1+hWxQ2yLarA/TT7",
-	"ylSjghllbWZBFB4YwxUjSFFoO41nTJmV9WebzwUXDIW9J8fPYKg4H0wImw+0fzFJlRya+0ENHeLKr++D",
-	"dmqF8j8TwnnDx0CZIxkG5m5mBxaW7q+iE25zRTmhtM5OP7+3w6uU3K91ek8W1dlHO9AXrmLfeLtlvT6p",
-	"OySwxwWQJKmX8j+S+StyfznG3WSLefOscJsYzuruknWU9Nc1kJ4bQHgSNSCViqfSiHrKxl14K1Bqn5qN",
-	"gWgnvjpUxUSZMheSGBPaemOoZ9Q4kc6XsoP5CKiSVnpYo3NEJjSZ7/eNbiJSr5wg86kTV5VxUYTmdk9W",
-	"jcKPn4lUODMH1qTWhbRYicMsNf5fVMY9hPHf6JTLElvmFcY0iQS6CzRUVjzyBd1Xy9ZEmxj592n/NlpO",
-	"eUijiuxPF2d6lWq8DfYImNCFigXPxjEUKKr5iGIcXJlbuj59cGpKEV5UkX8fLNxsO7YWDx/dw/K+Uzp1",
-	"dxo//YTsTEDq1Fw/iTa/Gh/C6o0ErWdSP6QX5vvGIa1So/alXezKzmRNk1TNq8GzPcYLVu4A42UE2EeC",
-	"i0I4y3bWeyAiqHd8+0SMfWss+yVEsKnkff3C1NykebVDHYV/MiVED8jEturigRXxA57fGWqlo43vCZ/W",
-	"+Rn2JnyqTa6MmQvtSoJ28PMoMpVaX2cSPTLYcX7BIkv19Mti1MNr6Yu6QjZmqt6o2+QCBV3vU7ODSFxx",
-	"WXI9+mj2LFk0bd5lbD3b0yRe2yg6z64t+NqAycsCtOOmicY1jLElCwtuXvsg+/APE9qr9W3ycFtJnTsy",
-	"a8rM4Z7LL0rEShfHjss3ChOPoyKnxU0tnZdlIfZ9iMh6U7kHtnLKBlkPYeMwqBS1Lxd0h9S0vVjsIv9I",
-	"EhqB4DOXfLbAalZy1bGwxwvPwfa/gNR6v0DtxY4RTbRXQdgY958DZdPalNo91iBg1IV3VMUwtB0qvtZn",
-	"MgTGVax5mUqYCaoUMshYov106yYLPtPPzJz5BK7ZRWuGS5ZPQRSY9OSJBc645FSaNjwEZNkspaM3mpDw",
-	"xsaac4LJd9qxSsXdeDVJSJ8j7lqLLFYbXplddOzw/MCGq8JoN4tfkDjJe35sMNXVMjacZImiWqccagVy",
-	"EBFF6sxQrw/RSK5pm2vKiAFwVfemxHfj4GGNm1rvGm+q0T75ZPa1C1Xkrbk7/+c353/WVHh6/iPsZalE",
-	"oeB63gw97q/L6YdKf+OyLIus/kJWmlcu8jc2QvKURV2eIvs4SeyxywM+GtEQIx5m2hTpVvhsknTN3/qp",
-	"rCaXdsQnh3U3KS2DfIs4yBEHe7ZjkrkxeRpThi4B9JKNEyrjNY4i9ypX4T94ADtimQ2xK39riUK6D3fr",
-	"gSyJz+JqPdCx2Z9EqJ5cRc/bwiRTGPwctM0MYYJESD2cp7Zm0A5akxeaWdrm73utTxZeG+a1lJkJxZt4",
-	"vknyOSuENDs8P5KARCQUBWRM+4pmuGxn2vSc2PjtoXvN2TZ+Queu/QNWuzRYGzvzEJtBwC6sVjNRNSFr",
-	"M/paov7xDNwvDe1bG+2askgWmVxTLknlSmt3slTZfffZxOx3u1JTRWKsYFaB4bLE9QQPq+3EFrhltZ9F",
-	"uSfq9v/2yrYJylPXSm9nArCWdiw75+epOuvw2mLD1UlJjXXXFWdZfOm7+duid86/QglYpSvIWiRRNCtZ",
-	"GH3K+42s+QN81ZYp9xqbKZuPeLg9P9Qds7yjqHrFVYUEc4qrhl88rXBQTM10poopVfZmDZVAbC2wsr25",
-	"9oaVBi7D/ecwrHR7GOrx5rc6IrhG00eHKltS5UjgklEJw/yOwjDvtkMabZ9gbxbTMNYaoWNrwGOEvCGW",
-	"lvpUSdM1zDTXHeYO+BDclXsbGrhk5azFzda9xc2mzEoxn8GIiP0unOVufV5vYwvh7faIBJzSCF1R1yUb",
-	"VlvZDEFhkpR6ytzxpso0lYq4LbPW9khR6z9sdHAY2uL+oqzbDDQrXzLXJoOqGEzJu/3dFQLS3CrSOPOF",
-	"IGxoyEmWexLltc4kD2wWu249Pu88TcjcFJewwrRL894+uzSZFoLwPc7KFT9ZLWF4436pkmeqbK/n2na0",
-	"mN6pnnX0zr+W1qlfpPr0jIdrJLaDqX7RhzvWh26mxo9LuaJjwyn2gctTPCrSZWsoTcc/xe9hLeSec/e7",
-	"Nw+dEaylu4x2symvf+wsVtHlwEMYFpM7yl7lP0e0SSbKtE64Hx1Z9gx54AyUbQfxIBU2xpgyBoq206rd",
-	"V7zeuTmhNQttipN5+BIbZ5nqLeW3MaUi8+fasGMcEs7GtpQb03LIJqU2/r317p0C8kYhOymskXYT9x/j",
-	"vWce/Syx3Xs+oTym6yi5YEx7KUHbyaF1bYhNZXbyBG4oJIzpFI3VWbZv9gR360Wz9XvY76/0oVpH05JB",
-	"JpKgHxyaw3YTtfpVmht+7n6Nu3xX6jOeSqMRtZN1TY1TlRdx1KfJ70Xk+dDM3Lm0JdZFlbi5dNy5XVIo",
-	"WpaMVK5RF7eb8j7KDjYx9mhrY78fUFtfbm5yH9ii/7yUtjCKbr0Xtsztqsp9qmJDkTYOru7+LwAA//8=",
+	"0NCWbUSMcdVT+/fbFXxl1idaxFVw18kPrz5ZdeESQTVoq/u/Wkowb6j0EA1VOKn/Z5lCq5BfSZ1ECDLX",
+	"v6vmVf92FfE08WLWr0/i29A3UtpjSIlSKLRE/7f3vYNnJwevyMHo6vb4bu99/+Cq/qf926d3v/Kd+6nB",
+	"6VunZbbUtJkQ+gTW1J1HHjAYzgZbq94GIlvgNKb3IfXUSlhkWoa+D2Zj+dWToBOMw596x0EnuI56zyrv",
+	"lXC/wJQINfGKo1AgURhtpN/W5FZr+t36zBez9S2FmZWRm0Ds420DXKe6/drMPvSXaHzN0mxT+suxUSUa",
+	"Z3gvo7lPwVVj3waC5RvbhfSpUNvnkj4lCG+JCuN/iJNqbeKlMwo8JkSSDCRVKNtm84XIEGYxMlAxQm5X",
+	"wIxIYDhFAQL1mqHCCBQHM0sf9JO5+QF8ZN60pilQCSmKCVUKoy6co1KUjc3AAY2knuH9lZmSC5SgYiq7",
+	"JfsVJlInCImIBoyvceKdrSRSVBz4tlIFJ4Qma8FXmNx2P63nMZE1LVE/oFea4iBjiib1I4qJBIkKCOQv",
+	"wx5JU2BcWc8a5qj2vdhdUx5PCCNj3NqIXCzOY85wLdTlFugy8XGmx2gX2xGZh8ZjhIRO0VJvHYsTMoc0",
+	"Y2EMRqIXAmslcppySiqispWyLufRcztaz0Mn+LPDxz2prioBForMGagO7AocFUx2KpKjQaebacJ829vo",
+	"wYooaDhdK8lnh1zeCvOYJ0CiSKCUzzVBqTlwAXpKCBMkQoKJptWA7nU2lhdVg/jk4P+Tg597B8+6g4Or",
+	"26PO42O//bsjzt1YoW0dZSpEwqZHvK2EWJ/RJ+Tjazv4qcZBje87QcbohwzdAA3jjkTBsjcv8nELgzsl",
+	"oy/jxl0Yb4XR8blMtxyAbQy3X0TLL6LlF9GyULQs5LXzAoo8tGBC1Np2SHCkvDGFVxST6KUQVhb4I/qt",
+	"l0b6pXroc4x8hCxE+b531RUkopkcTLzIRSnJeI3QnV2kCIbn7/mEzbdu8ZVypsHTEFIRJgh7wxCZQjGE",
+	"X8MwB364r5mbQMqT+Zgz2BumnDIlhx0gChIkUsHjjrHrJSajA6pnkBhq12pfu08NZJoVVh30G6LeOP4w",
+	"i60t8MsXS+o96rXIV+M4P5yWjOvBZdbrPQ4hHwJ/+8t/w9Ner9cLOhUzl2fXScXGZdnkGkWpaUrys+jV",
+	"qLA49FBgMyOln/qO+HdIEhW3abTkvBalTVFIF6Jfvqibw7fs60nKhdqUP0KeZBPmfbSY/LVkm3kSaKlA",
+	"EskYUYHgM7DYhj3tLsVIIhTau9dPjipeZTUfU92qXqKAby3eshg4Q2mSQa0QhuITGvryKYUnUnlYQNUJ",
+	"IjEfiIz530SN7/Vpv3pIHntnRGiyCAw6ZlxgNLAYqS+50rfU/ilh40VzO+fL97AZRHaYKt8poC4x1cmR",
+	"XeDHd1xODmxmcCVNRzbn8CLv96ya9jt41vMwf2KXXTLJ0Ve1WczPxjQNxCTGi9Uze/fKx5Rtl0VI9Kue",
+	"Ughj/LUtuLoZZEwXrRyKcIUDv6+Nl+3NpKOlef5G8MQG9mSSjevwbl0DYFGyogjgDR/zTG2Hc5J47Ooz",
+	"nPIbzCOXKLXEzoOXIUkSFN5QmcCRQBkPFL9BtjFafUZUpSplrboGpY1UmJAwpgzBCdLSHpqShEYmHz8o",
+	"ONnjrSjnbLRdgs1EYMWM8wgqyqQizj7aNBnbUrAVCaeoWpCKLiyBAiGxUqnsHx5G5IZ0I5zmRT7ycA1U",
+	"+ayEfPlKsMycgo9s32pR7Tlam8w1gcZtPSc3hwn7LQoGrp6EM0Uoy1N7uf1EmaSGrux/BhkLUeiBZtOC",
+	"RFFiQoA8U3agXuhqHTeZWoLwWYEv3DNbxKf50JiioLj5oV2qRxKMvQ0YjbEPDMdE+xlQwNtWAgtAKtXH",
+	"pgU9aw67oSxaWTimz/8PeqBWY9wWoa166Vxpw+FNPtrEVYjQjLQMua+4AIGaLDGyAW5zgB6licqkYizS",
+	"3dRlEgecv2MVzkrk5qA5f3hzuBZxgxc2vcpCXVgDJQ87rI5P4Ec1sFUbnkzCu5gogyeSphASrUBGKEwB",
+	"agewO+4CgQm5wYMsBSfugIwUavfO7tpWgxSiNmdAZiPvApUpgtRzZOnATeH1p5uil4emQmCzNBgfjRJa",
+	"yz1UVF8ac8W3lVYCQ6TTDcGRIRfot+1alCbpmJFkfcV1bsZ7MzeLaPXCSSErm0ySaEakEz6wR8IQ0woZ",
+	"769Dx60tb0SdkmcixLXEzLkdat3TiIZq1Vs/umF3nWBGR3TV8Hd6zPJ0k/ll5GIBeQlNeYJ1YqlTcoMh",
+	"F6rcPzjpWyo0q628rGPe2EXw22r7zxX5ttuoaJFNTGSNYxLOfarjd1zQn7WdkEA+zAVqgDKw+sKvSgr/",
+	"q9fr1WrEfW5cKHJj/YdR0H+/HNOnQgZ3V52yWNQVM5kY4cflRlFbo8vBhIc3fqn3D+CidqrHt5Aytqx6",
+	"a1uqjfsPEU5SrpCFc7jBOYQxl8jgep7rRY8UXGXLtsWu8XwfSQgTHt6U9SmlEJ6Qhv23vNojLwpeWgVZ",
+	"VA/fpzlX59oVara1k60lc/NcC8FcwL2QkM4LpVNE+80pK22HaZ2a2yuaMKMJZV6he2Yd6e2o8pO98Fpo",
+	"sjaZb9tnLvOT7zfXaEGR/lq6VWdqLHTwS1/V+VODPKmx2HffvIB6WQBY4hQFVfO6yhzxoBPMiGDUCJlQ",
+	"UEVDkqwOpq8R3T03pnorqmtznP7Y9hZlXU6nrNQknTKN5MnASpDZtXUxOlrlDUMhh1Wrfdn8RYrIYxYU",
+	"iw6s9mot/b3eZUKlLbZ79+35wVdPYG+mvQ5nZAIRCGGM4Q1GQMaEMmmKvD4Ztk+t0d1xHZMVdYNrKZtZ",
+	"1RWe0JLa3ZzaasVOmmSq5NA+pToomxU+abLfpuipwhjVi4qVNFuL6D/NkOq0wqUjFCb0IudS4SQPlebI",
+	"gZBzEVFGFLb5aWNirCbCjTDPE4se03q7AoLNE+CLKXDZ+/YeQ21Lx+3kqK/QukaVJToXUdUu/BcjlD+X",
+	"+6IX36ZoZwvW2FQf/EK/q+m3fZ71OKWHbpa5oFsEctc/3JUu4srAS8VlXDC27UI2QodGma9X3uDcx+0n",
+	"kCIceKHQtg2aLFx7FsrAoLQWT23M6QNs6zmXOLhWK+fbKBf3CZKLCms0fNWT709AHzHo5+DEbGl+n0hK",
+	"Ds9jwsYxoY3s5pOVLHmh/Yczd+Hcd28zRClLl2XhTWFffvgcQ84iWan7t9OBmQ7cq54yDE/Gsi1L9JNB",
+	"O3P2DRJRTYNW7De5uqLIoONP0nOwNUw0AayBU0OKW9Z75MVaLbTfU3pnod27SZWgTYGvB5nPjnU1+/UA",
+	"azmpD1M/lsHfslbPxq01wyZkPEZ7lxAjOSBpKvjUuPR5ksbr4b5zYYgN1PZ1fsFzLe2TD25w5HIc2SXa",
+	"WDAOb5hph/dcL+QAMtR+ktliL/vrVX4mvzdX6Q1YRrg3OCNWKrXtH4zX3E5tkhsCe//7l7/+z3/+1z5Q",
+	"CQQm/JomeDCiQiogSiGLTPLzmoQ3yKIuvI050/4diyDiXEAeXpGQcln6f3l2lEwQTt6+fn7JBE64wmUO",
+	"YmG1y+dgwhYSbBwDyjJm2SmqTCwQ5tpH95Jdsi++OOVsiszE4LtffAG/P//hezBlk0am2jUlIzc4CInE",
+	"Lrw2dQDKPjh7dQqPHz9+1oWXpvgi5EliM2Ew/PblxRAIkzMU8pINby+tlXIZ9OF9t9u96sBl1ZDUf78M",
+	"ut3uZfDvWqXcDQ2oityghOFv7aCvbW8E083k6yHsmf/A0d/+46/akgHn+cDT3n73klmQnnz8ePj040e4",
+	"5tFcH1fRw2O4qFvIEGZUxUBA1uszhiGPcPgcylqDvA+IvGQkimBoCy768P720paeXgZ6l/o9+z8XRrkM",
+	"7q6GXXABMw0aRemyiJCxG8ZnzB5CfkqalvXxDN/+cH4Bh9OjQ5Kp+NDU2wxBoMoE06QoYy7UQUKnmkKq",
+	"amXv9+8u9g1GCQiuiLm858S1HdKFc2TRJRvqtbigP5st9sGqDlfWWZX35i84BM5c6Q1XMQoYHk6Phqbu",
+	"pgtaOso+DHPyG5qaw4nEZIpyvwNDF3MbXjL9gIoK1YLMrpVAtGxDhcaNwJQLZd40xG7ng1nMk/ye4n4X",
+	"TpiFxP7hkQQaSUeJ8KT3pHupFVBCQ3TK3fWlOUlJGOPBcbdXqUux/H7y9nVQKQYNet0jO4qnyEhKg37w",
+	"uNvrPjalTyo2QugwNuWmP+v/j9GIaS00DVZfR0E/+BaVq0htNLc57vWWNLbZrKGNW8HXz0ZTSU2CBv33",
+	"V51AZpMJEfOgH7yhU2QuqkLGUsthnsrgSr9zKJBE86WbO9MjPs/e7NJ3lViIf6YCtErjn8X40LNSjRBL",
+	"dRFR5JpIzIXcvhdPhlUjqg5wmnfD8iJMO/1lswZpKKlsmrUg9FMOOXRNte46K0faRlFrDDRdstYYd8HN",
+	"KF+vp6JVyUa9rBbOZUssvJ2+jjxRgkUz1Tt2+BuHbTxbY5OrQLu6R8ZotBDxMb8eAY4kt+aTgjMutBdj",
+	"plSC0KQDDGdas1mTaM/I6ip7mLFVBlFx0QrJ2P1cKu/9KTMTUCkzd9tX61bYK9ViYegc3tLoLp+UcnZg",
+	"tPd+BzKZkSSZa1U5Y0C01vzjmZmnCxc2z3nJJGoXjSprCpj8ZH4Tu3bH2KRIjYZyhQ5O38ounFjYZlzc",
+	"SNO8ygxzTpDVQXUJkHcPOzEpOFcg9A2P5ruji0Z/sru6me0uIt0bWda9ag9VmgFy53L7G8qiorTL2Xac",
+	"2QgRlBRiz8vYx7W79zW6VXGDbIsqcD/NvjLVqGBGWZtZEIUHxnDFCFIU2k7jGVNmZf3b5nPzS4Kw9+T4",
+	"GQwV54MJYfOB9i8mqZJDcz+ooUNc+fV90E6tUP5fhHDe8DFQ5kjGXd7swMLS/VV0wm2uKCeU1tnp5/d2",
+	"eJWS+7VO78miOvtoB/rCVewbb7es1yd1hwT2uACSJPVS/kcyf0XuL8e4m2wxb54VbhPDWd1dso6S/nMN",
+	"pOcGEJ5EDUil4qk0op6ycRfeCpTap2ZjINqJrw5VMVGmzIUkxoS23hjqGTVOpPOl7GA+AqqklR7W6ByR",
+	"CU3m+32jm4jUKyfIfOrEVWVcFKG53ZNVo/DjX0QqnJkDa1LrQlqsxGGWGv8vKuMewvhv9N5liS3zCmOa",
+	"RALdBRoqKx75gn6uZbOjTYz8+7R/G02sPKRRRfanizO9SjXeBnsETOhCxYJn4xgKFNV8RDEOrswtXZ8+",
+	"ODWlCC+qyL8PFm42MluLh4/uYXnfKZ26O42ffkJ2JiB1aq6fRJtfjQ9h9UaC1jOpH9IL8/fGIa1So/al",
+	"XezKzmRNk1TNq8GzPcYLVu4A42UE2EeCi0I4y3bWeyAiqPeQ+0SMfWss+yVEsKnkff3C1NykebVDHYV/",
+	"MiVED8jEturigRXxA57fGWqlo43vCZ/W+Rn2JnyqTa6MmQvtSoJ28PMoMpVaX2cSPTLYcX7BIkv19Mti",
+	"1MNr6Yu6QjZmqt6o2+QCBV1vaLODSFxxWXI9+mj2LFk0bd63bD3b0yRe2yg6z64t+NqAycsCTNcdLsA1",
+	"jLElCwtuXvsg+/B3E9qrNXjycFtJnTsya8rM4Z7LL0rESl/Ijss3ChOPoyKnxU0tnZdlIfZ9iMh6m7oH",
+	"tnLKTloPYeMwqBS1Lxd0h9S0vVjsIv9IEhqB4DOXfLbAalZy1bGwxwvPwfa/gNR6v0DtxY4RTbRXQdgY",
+	"958DZdPalNo91iBg1IV3VMUwtB0qvtZnMgTGVax5mUqYCaoUMshYov106yYLPtPPzJz5BK7ZRWuGS5ZP",
+	"QRSY9OSJBc645FSaNjwEZNkspaM3mpDwxsaac4LJd9qxSsXdeDVJSJ8j7lqLLFYbXplddOzwfLLDVWG0",
+	"288vSJzkPT82mOpqGRtOskRRrVMOtQI5iIgidWao14doJNe0zTVlxAC4qntT4rtx8LDGTa13jTfVaJ98",
+	"MvvahSry1tyd//Ob8z9rKjw9/xH2slSiUHA9b4Ye99fl9EOl/+KyLIus/kJWmlcu8jc2QvKURV2eIvs4",
+	"SeyxywM+GtEQIx5m2hTpVvhsknTNv/VTWU0u7YhPDutuUloG+RZxkCMO9mzHJHNj8jSmDF0C6CUbJ1TG",
+	"axxF7lWuwn/wAHbEMhtiV/7WEoV0H+7WA1kSn8XVeqBjsx9ZqJ5cRc/bwiRTGPy81riSMOCprRm0g9bk",
+	"hWaWtvnFsPXJwmvDvJYyM6F4E883ST5nhZBmz+hHEpCIhKKAjGlf0QyX7UybnhMbXzO615xt46M8d+1P",
+	"Yu3SYG3szENsBgG7sFrNRNWErM3oa4n6xzNw3y7atzbaNWWRLDK5plySypXW7mSpsvvus4nZ73alporE",
+	"WMGsAsNliesJHlbbiS1wy2ofWrkn6vZ/zWXbBOWpa6W3MwFYSzuWvfjzVJ11eG2x4eqkpMa664qzLL70",
+	"3fxt0Tvnn6EErNIVZC2SKJqVLIw+5f1G1vykX7Vlyr3GZsrmIx5uzw91xyzvKKpecVUhwZziquEXTysc",
+	"FFMznaliSpW9WUMlEFsLrGxvrr1hpYHLcP85DCvdHoZ6vPn6RwTXaProUGVLqhwJXDIqYZjfURjm3XZI",
+	"o+0T7M1iGsZaI3RsDXiMkDfE0lKfKmm6hpnmusPcAR+Cu3JvQwOXrJy1uNm6t7jZlFkp5jMYEbHfhbPc",
+	"rc/rbWwhvN0ekYBTGqEr6rpkw2ormyEoTJJST5k73lSZplIRt2XW2h4pav2HjQ4OQ1vcX5R1m4Fm5Uvm",
+	"2mRQFYMpebdfciEgza0ijTNfCMKGhpxkuSdRXutM8sBmsevW4/PO04TMTXEJK0y7NO/ts0uTaSEI3+Os",
+	"XPGT1RKGN+7blzxTZXs917ajxfRO9ayjd/65tE79ItWnZzxcI7EdTPWLPtyxPnQzNT5X5YqODafYBy5P",
+	"8ahIl62hNB3/FF/YWsg95+5LOg+dEaylu4x2symvv+8sVtHlwEMYFpM7yl7lHzjaJBNlWifcj44se4Y8",
+	"cAbKtoN4kAobY0wZA0XbadXuK17v3JzQmoU2xck8fImNs0z1lvLbmFKR+XNt2DEOCWdjW8qNaTlkk1Ib",
+	"/956904BeaOQnRTWSLuJ+4/x3jOPfpbY7j2fUB7TdZRcMKa9lKDt5NC6NsSmMjt5AjcUEsZ0isbqLNs3",
+	"e4K79aLZ+j3s91f6UK2jackgE0nQDw7NYbuJWv0qzQ0/d7/GXb4r9RlPpdGI2sm6psapyos46tPk9yLy",
+	"fGhm7lzaEuuiStxcOu7cLikULUtGKteoi9tNeR9lB5sYe7S1sd8PqK0vNze5D2zRf15KWxhFt94LW+Z2",
+	"VeU+VbGhSBsHV3f/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -78,27 +78,13 @@ func fromEmployee(e org.Employee) Employee {
 	}
 }
 
-func emailOpt(n interface {
-	IsSpecified() bool
-	IsNull() bool
-}, get func() string) org.Opt[string] {
-	if !n.IsSpecified() {
-		return org.Opt[string]{}
-	}
-	if n.IsNull() {
-		return org.Opt[string]{Set: true}
-	}
-	v := get()
-	return org.Opt[string]{Set: true, V: &v}
-}
-
 // CreateEmployee adds an employee.
 func (s *Server) CreateEmployee(ctx context.Context, r CreateEmployeeRequestObject) (CreateEmployeeResponseObject, error) {
 	b := r.Body
 	in := org.EmployeeInput{
 		EmployeeNo: &b.EmployeeNo, Name: &b.Name, Role: (*org.Role)(b.Role), Status: (*org.Status)(b.Status),
 		Password: b.Password, DepartmentID: optUUID(b.DepartmentId), ManagerID: optUUID(b.ManagerId),
-		Email: emailOpt(b.Email, func() string { return string(b.Email.MustGet()) }), Phone: opt(b.Phone),
+		Email: opt(b.Email), Phone: opt(b.Phone),
 		Timezone: b.Timezone, CardNo: opt(b.CardNo), SiteIDs: b.SiteIds,
 	}
 	e, err := s.org.CreateEmployee(ctx, actorFrom(ctx), in)
@@ -140,7 +126,7 @@ func (s *Server) UpdateEmployee(ctx context.Context, r UpdateEmployeeRequestObje
 	in := org.EmployeeInput{
 		EmployeeNo: b.EmployeeNo, Name: b.Name, Role: (*org.Role)(b.Role), Status: (*org.Status)(b.Status),
 		Password: b.Password, DepartmentID: optUUID(b.DepartmentId), ManagerID: optUUID(b.ManagerId),
-		Email: emailOpt(b.Email, func() string { return string(b.Email.MustGet()) }), Phone: opt(b.Phone),
+		Email: opt(b.Email), Phone: opt(b.Phone),
 		Timezone: b.Timezone, CardNo: opt(b.CardNo), SiteIDs: b.SiteIds,
 	}
 	e, err := s.org.UpdateEmployee(ctx, actorFrom(ctx), r.Id, in)

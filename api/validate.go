@@ -1,9 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -14,6 +19,21 @@ import (
 
 	"github.com/dakahq/daka/internal/errs"
 )
+
+// The spec's string formats are checked, not just documented: a malformed
+// uuid or email is a field error (422) rather than a decode failure later.
+func init() {
+	openapi3.DefineStringFormat("uuid", `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	openapi3.DefineStringFormatCallback("email", func(v string) error {
+		if v == "" {
+			return nil // PATCH {"email": ""} clears, like null
+		}
+		if a, err := mail.ParseAddress(v); err != nil || a.Address != v || a.Name != "" {
+			return errors.New("not an email address")
+		}
+		return nil
+	})
+}
 
 // Spec loads the embedded OpenAPI document.
 func Spec() (*openapi3.T, error) {
@@ -63,6 +83,11 @@ func (s *Server) validateRequests(router routers.Router) echo.MiddlewareFunc {
 			if strings.HasPrefix(ct, "multipart/") {
 				o.ExcludeRequestBody = true
 			}
+			if strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
+				if err := singleJSONValue(c); err != nil {
+					return err
+				}
+			}
 			in := &openapi3filter.RequestValidationInput{Request: c.Request(), PathParams: params, Route: route, Options: &o}
 			if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 				return requestProblem(err)
@@ -70,6 +95,35 @@ func (s *Server) validateRequests(router routers.Router) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// singleJSONValue refuses a JSON body with anything after its one value
+// (the validator and the binder would silently read just the first).
+func singleJSONValue(c echo.Context) error {
+	req := c.Request()
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		if e, ok := errs.As(err); ok {
+			return e
+		}
+		return errs.New(errs.BadRequest, "malformed_request", "the request body cannot be read")
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return errs.New(errs.BadRequest, "malformed_request", "the request body is not valid JSON: %s", trimErr(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errs.New(errs.BadRequest, "malformed_request", "the request body has data after its JSON value")
+	}
+	return nil
 }
 
 // requestProblem turns kin-openapi's validation errors into one problem:
@@ -101,12 +155,14 @@ func walkValidation(err error, re *openapi3filter.RequestError, fields *[]errs.F
 			walkValidation(e, re, fields, whole)
 		}
 	case *openapi3filter.RequestError:
-		msg := ""
+		msg := v.Reason
 		if v.Err != nil {
-			msg = v.Err.Error()
+			msg += " " + v.Err.Error()
 		}
 		var pe *openapi3filter.ParseError
 		switch {
+		case v.Parameter != nil && (errors.As(v.Err, &pe) || v.Err == nil):
+			*fields = append(*fields, errs.Field{Field: v.Parameter.Name, Code: "invalid_parameter", Message: strings.TrimSpace(msg)})
 		case errors.As(v.Err, &pe) || strings.Contains(msg, "failed to decode") || strings.Contains(msg, "invalid character"):
 			*whole = errs.New(errs.BadRequest, "malformed_request", "the request body is not valid JSON: %s", trimErr(v.Err))
 		case strings.Contains(msg, "header Content-Type has unexpected value") || strings.Contains(msg, "unsupported content type"):
@@ -165,7 +221,10 @@ func schemaField(se *openapi3.SchemaError, re *openapi3filter.RequestError) errs
 	case "uniqueItems":
 		code = "duplicate_items"
 	}
-	if se.SchemaField == "additionalProperties" || se.SchemaField == "required" {
+	if se.SchemaField == "properties" && strings.Contains(se.Reason, "unsupported") {
+		code = "unknown_field"
+	}
+	if code == "unknown_field" || code == "required" {
 		field = extraField(field, se)
 	}
 	return errs.Field{Field: field, Code: code, Message: se.Reason}
@@ -209,8 +268,11 @@ func extraField(field string, se *openapi3.SchemaError) string {
 	if i := strings.Index(reason, `"`); i >= 0 {
 		if j := strings.Index(reason[i+1:], `"`); j >= 0 {
 			name := reason[i+1 : i+1+j]
-			if field == "body" {
+			switch {
+			case field == "body":
 				return name
+			case field == name || strings.HasSuffix(field, "."+name):
+				return field // the pointer already names the property
 			}
 			return field + "." + name
 		}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -175,7 +176,11 @@ func (in EmployeeInput) apply(e *Employee, creating bool, defaultTZ string) erro
 	return f.Err()
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// isControl refuses C0 and C1 control characters and the bidirectional
+// overrides and isolates that can disguise a name (U+202A–U+202E, U+2066–U+2069).
+func isControl(r rune) bool {
+	return unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x2028 || r == 0x2029
+}
 
 const employeeCols = `e.id, e.tenant_id, e.employee_no, e.name, e.role, e.status, e.department_id, e.manager_id, e.email,
 	e.phone, e.timezone, e.card_no, e.password_hash IS NOT NULL, e.created_at, e.updated_at,
