@@ -215,6 +215,54 @@ func (e SignalSeverity) Valid() bool {
 	}
 }
 
+// Defines values for TrackGeoJSONFeaturesGeometryType.
+const (
+	LineString TrackGeoJSONFeaturesGeometryType = "LineString"
+	Point      TrackGeoJSONFeaturesGeometryType = "Point"
+)
+
+// Valid indicates whether the value is a known member of the TrackGeoJSONFeaturesGeometryType enum.
+func (e TrackGeoJSONFeaturesGeometryType) Valid() bool {
+	switch e {
+	case LineString:
+		return true
+	case Point:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TrackGeoJSONFeaturesType.
+const (
+	Feature TrackGeoJSONFeaturesType = "Feature"
+)
+
+// Valid indicates whether the value is a known member of the TrackGeoJSONFeaturesType enum.
+func (e TrackGeoJSONFeaturesType) Valid() bool {
+	switch e {
+	case Feature:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TrackGeoJSONType.
+const (
+	FeatureCollection TrackGeoJSONType = "FeatureCollection"
+)
+
+// Valid indicates whether the value is a known member of the TrackGeoJSONType enum.
+func (e TrackGeoJSONType) Valid() bool {
+	switch e {
+	case FeatureCollection:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Verdict.
 const (
 	Accepted      Verdict = "accepted"
@@ -408,6 +456,32 @@ type EmployeePatch struct {
 
 // EmployeeStatus defines model for EmployeeStatus.
 type EmployeeStatus string
+
+// FieldAssignment defines model for FieldAssignment.
+type FieldAssignment struct {
+	CancelledAt nullable.Nullable[time.Time]          `json:"cancelled_at,omitempty"`
+	CreatedAt   time.Time                             `json:"created_at"`
+	CreatedBy   nullable.Nullable[openapi_types.UUID] `json:"created_by,omitempty"`
+	EmployeeId  openapi_types.UUID                    `json:"employee_id"`
+	EndsAt      time.Time                             `json:"ends_at"`
+	Id          openapi_types.UUID                    `json:"id"`
+	Note        string                                `json:"note"`
+	StartsAt    time.Time                             `json:"starts_at"`
+}
+
+// FieldAssignmentInput defines model for FieldAssignmentInput.
+type FieldAssignmentInput struct {
+	EmployeeId openapi_types.UUID `json:"employee_id"`
+	EndsAt     time.Time          `json:"ends_at"`
+	Note       *string            `json:"note,omitempty"`
+	StartsAt   time.Time          `json:"starts_at"`
+}
+
+// FieldAssignmentList defines model for FieldAssignmentList.
+type FieldAssignmentList struct {
+	Items      []FieldAssignment         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -700,6 +774,64 @@ type TokenUser struct {
 	TenantId   openapi_types.UUID `json:"tenant_id"`
 }
 
+// TrackGeoJSON defines model for TrackGeoJSON.
+type TrackGeoJSON struct {
+	Features []struct {
+		Geometry struct {
+			// Coordinates GeoJSON [lng, lat] (WGS-84): a position or an array of positions
+			Coordinates interface{}                      `json:"coordinates"`
+			Type        TrackGeoJSONFeaturesGeometryType `json:"type"`
+		} `json:"geometry"`
+		Properties map[string]interface{}   `json:"properties"`
+		Type       TrackGeoJSONFeaturesType `json:"type"`
+	} `json:"features"`
+	Properties struct {
+		DistanceM  float64            `json:"distance_m"`
+		EmployeeId openapi_types.UUID `json:"employee_id"`
+
+		// Fixes Points recorded (before simplification)
+		Fixes int       `json:"fixes"`
+		From  time.Time `json:"from"`
+		Stops int       `json:"stops"`
+		To    time.Time `json:"to"`
+	} `json:"properties"`
+	Type TrackGeoJSONType `json:"type"`
+}
+
+// TrackGeoJSONFeaturesGeometryType defines model for TrackGeoJSON.Features.Geometry.Type.
+type TrackGeoJSONFeaturesGeometryType string
+
+// TrackGeoJSONFeaturesType defines model for TrackGeoJSON.Features.Type.
+type TrackGeoJSONFeaturesType string
+
+// TrackGeoJSONType defines model for TrackGeoJSON.Type.
+type TrackGeoJSONType string
+
+// TrackPointInput defines model for TrackPointInput.
+type TrackPointInput struct {
+	AccuracyM *float64  `json:"accuracy_m,omitempty"`
+	Crs       *Crs      `json:"crs,omitempty"`
+	Lat       float64   `json:"lat"`
+	Lng       float64   `json:"lng"`
+	Time      time.Time `json:"time"`
+}
+
+// TrackResult defines model for TrackResult.
+type TrackResult struct {
+	Accepted   int `json:"accepted"`
+	Duplicates int `json:"duplicates"`
+	Rejected   []struct {
+		Code    string `json:"code"`
+		Index   int    `json:"index"`
+		Message string `json:"message"`
+	} `json:"rejected"`
+}
+
+// TrackUpload defines model for TrackUpload.
+type TrackUpload struct {
+	Points []TrackPointInput `json:"points"`
+}
+
 // Verdict defines model for Verdict.
 type Verdict string
 
@@ -777,6 +909,31 @@ type ImportEmployeesParams struct {
 	Atomic *bool `form:"atomic,omitempty" json:"atomic,omitempty"`
 }
 
+// ListFieldAssignmentsParams defines parameters for ListFieldAssignments.
+type ListFieldAssignmentsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// GetEmployeeTrackParams defines parameters for GetEmployeeTrack.
+type GetEmployeeTrackParams struct {
+	Date *openapi_types.Date `form:"date,omitempty" json:"date,omitempty"`
+
+	// From Inclusive lower bound
+	From *From `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Exclusive upper bound
+	To *To `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListMyFieldAssignmentsParams defines parameters for ListMyFieldAssignments.
+type ListMyFieldAssignmentsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ListMyPunchesParams defines parameters for ListMyPunches.
 type ListMyPunchesParams struct {
 	// Cursor Opaque cursor from next_cursor
@@ -849,11 +1006,17 @@ type UpdateEmployeeJSONRequestBody = EmployeePatch
 // IssueActivationCodeJSONRequestBody defines body for IssueActivationCode for application/json ContentType.
 type IssueActivationCodeJSONRequestBody = ActivationCodeRequest
 
+// CreateFieldAssignmentJSONRequestBody defines body for CreateFieldAssignment for application/json ContentType.
+type CreateFieldAssignmentJSONRequestBody = FieldAssignmentInput
+
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = ChangePasswordRequest
 
 // CreateMyPunchJSONRequestBody defines body for CreateMyPunch for application/json ContentType.
 type CreateMyPunchJSONRequestBody = PunchRequest
+
+// RecordMyTrackJSONRequestBody defines body for RecordMyTrack for application/json ContentType.
+type RecordMyTrackJSONRequestBody = TrackUpload
 
 // CreateSiteJSONRequestBody defines body for CreateSite for application/json ContentType.
 type CreateSiteJSONRequestBody = SiteInput
@@ -920,9 +1083,24 @@ type ServerInterface interface {
 	// IssueActivationCode Issue a one-time code (and QR payload) that binds the app to this employee
 	// (POST /v1/employees/{id}/activation-code)
 	IssueActivationCode(ctx echo.Context, id ID) error
+	// ListFieldAssignments An employee's field assignments (managers, admins)
+	// (GET /v1/employees/{id}/field-assignments)
+	ListFieldAssignments(ctx echo.Context, id ID, params ListFieldAssignmentsParams) error
+	// GetEmployeeTrack One employee's track as GeoJSON, simplified, with distance and stops (managers, admins)
+	// (GET /v1/employees/{id}/track)
+	GetEmployeeTrack(ctx echo.Context, id ID, params GetEmployeeTrackParams) error
+	// CreateFieldAssignment Put an employee on field work (外勤) for a time window (managers, admins)
+	// (POST /v1/field-assignments)
+	CreateFieldAssignment(ctx echo.Context) error
+	// CancelFieldAssignment Cancel a field assignment (track recording stops)
+	// (DELETE /v1/field-assignments/{id})
+	CancelFieldAssignment(ctx echo.Context, id ID) error
 	// GetMe The caller's employee record
 	// (GET /v1/me)
 	GetMe(ctx echo.Context) error
+	// ListMyFieldAssignments The caller's field assignments, newest first
+	// (GET /v1/me/field-assignments)
+	ListMyFieldAssignments(ctx echo.Context, params ListMyFieldAssignmentsParams) error
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx echo.Context) error
@@ -932,6 +1110,9 @@ type ServerInterface interface {
 	// CreateMyPunch Check in or out from the app
 	// (POST /v1/me/punches)
 	CreateMyPunch(ctx echo.Context) error
+	// RecordMyTrack Upload GPS track points during field work
+	// (POST /v1/me/track)
+	RecordMyTrack(ctx echo.Context) error
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx echo.Context, params ListPunchesParams) error
@@ -1311,12 +1492,133 @@ func (w *ServerInterfaceWrapper) IssueActivationCode(ctx echo.Context) error {
 	return err
 }
 
+// ListFieldAssignments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListFieldAssignments(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListFieldAssignmentsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListFieldAssignments(ctx, id, params)
+	return err
+}
+
+// GetEmployeeTrack converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEmployeeTrack(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetEmployeeTrackParams
+	// ------------- Optional query parameter "date" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "date", ctx.QueryParams(), &params.Date, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter date: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEmployeeTrack(ctx, id, params)
+	return err
+}
+
+// CreateFieldAssignment converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateFieldAssignment(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateFieldAssignment(ctx)
+	return err
+}
+
+// CancelFieldAssignment converts echo context to params.
+func (w *ServerInterfaceWrapper) CancelFieldAssignment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CancelFieldAssignment(ctx, id)
+	return err
+}
+
 // GetMe converts echo context to params.
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetMe(ctx)
+	return err
+}
+
+// ListMyFieldAssignments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyFieldAssignments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyFieldAssignmentsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyFieldAssignments(ctx, params)
 	return err
 }
 
@@ -1388,6 +1690,15 @@ func (w *ServerInterfaceWrapper) CreateMyPunch(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateMyPunch(ctx)
+	return err
+}
+
+// RecordMyTrack converts echo context to params.
+func (w *ServerInterfaceWrapper) RecordMyTrack(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RecordMyTrack(ctx)
 	return err
 }
 
@@ -1623,6 +1934,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/me/punches", wrapper.CreateMyPunch, options.OperationMiddlewares["createMyPunch"]...)
 	router.GET(options.BaseURL+"/v1/punches", wrapper.ListPunches, options.OperationMiddlewares["listPunches"]...)
 	router.GET(options.BaseURL+"/v1/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
+	router.POST(options.BaseURL+"/v1/me/track", wrapper.RecordMyTrack, options.OperationMiddlewares["recordMyTrack"]...)
+	router.GET(options.BaseURL+"/v1/me/field-assignments", wrapper.ListMyFieldAssignments, options.OperationMiddlewares["listMyFieldAssignments"]...)
+	router.POST(options.BaseURL+"/v1/field-assignments", wrapper.CreateFieldAssignment, options.OperationMiddlewares["createFieldAssignment"]...)
+	router.DELETE(options.BaseURL+"/v1/field-assignments/:id", wrapper.CancelFieldAssignment, options.OperationMiddlewares["cancelFieldAssignment"]...)
+	router.GET(options.BaseURL+"/v1/employees/:id/field-assignments", wrapper.ListFieldAssignments, options.OperationMiddlewares["listFieldAssignments"]...)
+	router.GET(options.BaseURL+"/v1/employees/:id/track", wrapper.GetEmployeeTrack, options.OperationMiddlewares["getEmployeeTrack"]...)
 
 }
 
@@ -2347,6 +2664,158 @@ func (response IssueActivationCodedefaultApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type ListFieldAssignmentsRequestObject struct {
+	Id     ID `json:"id"`
+	Params ListFieldAssignmentsParams
+}
+
+type ListFieldAssignmentsResponseObject interface {
+	VisitListFieldAssignmentsResponse(w http.ResponseWriter) error
+}
+
+type ListFieldAssignments200JSONResponse FieldAssignmentList
+
+func (response ListFieldAssignments200JSONResponse) VisitListFieldAssignmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFieldAssignmentsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListFieldAssignmentsdefaultApplicationProblemPlusJSONResponse) VisitListFieldAssignmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEmployeeTrackRequestObject struct {
+	Id     ID `json:"id"`
+	Params GetEmployeeTrackParams
+}
+
+type GetEmployeeTrackResponseObject interface {
+	VisitGetEmployeeTrackResponse(w http.ResponseWriter) error
+}
+
+type GetEmployeeTrack200ApplicationGeoPlusJSONResponse TrackGeoJSON
+
+func (response GetEmployeeTrack200ApplicationGeoPlusJSONResponse) VisitGetEmployeeTrackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEmployeeTrackdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetEmployeeTrackdefaultApplicationProblemPlusJSONResponse) VisitGetEmployeeTrackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFieldAssignmentRequestObject struct {
+	Body *CreateFieldAssignmentJSONRequestBody
+}
+
+type CreateFieldAssignmentResponseObject interface {
+	VisitCreateFieldAssignmentResponse(w http.ResponseWriter) error
+}
+
+type CreateFieldAssignment201JSONResponse FieldAssignment
+
+func (response CreateFieldAssignment201JSONResponse) VisitCreateFieldAssignmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFieldAssignmentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateFieldAssignmentdefaultApplicationProblemPlusJSONResponse) VisitCreateFieldAssignmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CancelFieldAssignmentRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type CancelFieldAssignmentResponseObject interface {
+	VisitCancelFieldAssignmentResponse(w http.ResponseWriter) error
+}
+
+type CancelFieldAssignment204Response struct {
+}
+
+func (response CancelFieldAssignment204Response) VisitCancelFieldAssignmentResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type CancelFieldAssignmentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CancelFieldAssignmentdefaultApplicationProblemPlusJSONResponse) VisitCancelFieldAssignmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetMeRequestObject struct {
 }
 
@@ -2374,6 +2843,45 @@ type GetMedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyFieldAssignmentsRequestObject struct {
+	Params ListMyFieldAssignmentsParams
+}
+
+type ListMyFieldAssignmentsResponseObject interface {
+	VisitListMyFieldAssignmentsResponse(w http.ResponseWriter) error
+}
+
+type ListMyFieldAssignments200JSONResponse FieldAssignmentList
+
+func (response ListMyFieldAssignments200JSONResponse) VisitListMyFieldAssignmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyFieldAssignmentsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyFieldAssignmentsdefaultApplicationProblemPlusJSONResponse) VisitListMyFieldAssignmentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2499,6 +3007,45 @@ type CreateMyPunchdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateMyPunchdefaultApplicationProblemPlusJSONResponse) VisitCreateMyPunchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMyTrackRequestObject struct {
+	Body *RecordMyTrackJSONRequestBody
+}
+
+type RecordMyTrackResponseObject interface {
+	VisitRecordMyTrackResponse(w http.ResponseWriter) error
+}
+
+type RecordMyTrack200JSONResponse TrackResult
+
+func (response RecordMyTrack200JSONResponse) VisitRecordMyTrackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordMyTrackdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RecordMyTrackdefaultApplicationProblemPlusJSONResponse) VisitRecordMyTrackResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -2798,9 +3345,24 @@ type StrictServerInterface interface {
 	// IssueActivationCode Issue a one-time code (and QR payload) that binds the app to this employee
 	// (POST /v1/employees/{id}/activation-code)
 	IssueActivationCode(ctx context.Context, request IssueActivationCodeRequestObject) (IssueActivationCodeResponseObject, error)
+	// ListFieldAssignments An employee's field assignments (managers, admins)
+	// (GET /v1/employees/{id}/field-assignments)
+	ListFieldAssignments(ctx context.Context, request ListFieldAssignmentsRequestObject) (ListFieldAssignmentsResponseObject, error)
+	// GetEmployeeTrack One employee's track as GeoJSON, simplified, with distance and stops (managers, admins)
+	// (GET /v1/employees/{id}/track)
+	GetEmployeeTrack(ctx context.Context, request GetEmployeeTrackRequestObject) (GetEmployeeTrackResponseObject, error)
+	// CreateFieldAssignment Put an employee on field work (外勤) for a time window (managers, admins)
+	// (POST /v1/field-assignments)
+	CreateFieldAssignment(ctx context.Context, request CreateFieldAssignmentRequestObject) (CreateFieldAssignmentResponseObject, error)
+	// CancelFieldAssignment Cancel a field assignment (track recording stops)
+	// (DELETE /v1/field-assignments/{id})
+	CancelFieldAssignment(ctx context.Context, request CancelFieldAssignmentRequestObject) (CancelFieldAssignmentResponseObject, error)
 	// GetMe The caller's employee record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// ListMyFieldAssignments The caller's field assignments, newest first
+	// (GET /v1/me/field-assignments)
+	ListMyFieldAssignments(ctx context.Context, request ListMyFieldAssignmentsRequestObject) (ListMyFieldAssignmentsResponseObject, error)
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -2810,6 +3372,9 @@ type StrictServerInterface interface {
 	// CreateMyPunch Check in or out from the app
 	// (POST /v1/me/punches)
 	CreateMyPunch(ctx context.Context, request CreateMyPunchRequestObject) (CreateMyPunchResponseObject, error)
+	// RecordMyTrack Upload GPS track points during field work
+	// (POST /v1/me/track)
+	RecordMyTrack(ctx context.Context, request RecordMyTrackRequestObject) (RecordMyTrackResponseObject, error)
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx context.Context, request ListPunchesRequestObject) (ListPunchesResponseObject, error)
@@ -3515,6 +4080,129 @@ func (sh *strictHandler) IssueActivationCode(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// ListFieldAssignments operation middleware
+func (sh *strictHandler) ListFieldAssignments(ctx echo.Context, id ID, params ListFieldAssignmentsParams) error {
+	var request ListFieldAssignmentsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListFieldAssignments(ctx.Request().Context(), request.(ListFieldAssignmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListFieldAssignments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListFieldAssignmentsResponseObject); ok {
+		return validResponse.VisitListFieldAssignmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEmployeeTrack operation middleware
+func (sh *strictHandler) GetEmployeeTrack(ctx echo.Context, id ID, params GetEmployeeTrackParams) error {
+	var request GetEmployeeTrackRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEmployeeTrack(ctx.Request().Context(), request.(GetEmployeeTrackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEmployeeTrack")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEmployeeTrackResponseObject); ok {
+		return validResponse.VisitGetEmployeeTrackResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateFieldAssignment operation middleware
+func (sh *strictHandler) CreateFieldAssignment(ctx echo.Context) error {
+	var request CreateFieldAssignmentRequestObject
+
+	var body CreateFieldAssignmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateFieldAssignment(ctx.Request().Context(), request.(CreateFieldAssignmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateFieldAssignment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateFieldAssignmentResponseObject); ok {
+		return validResponse.VisitCreateFieldAssignmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelFieldAssignment operation middleware
+func (sh *strictHandler) CancelFieldAssignment(ctx echo.Context, id ID) error {
+	var request CancelFieldAssignmentRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelFieldAssignment(ctx.Request().Context(), request.(CancelFieldAssignmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelFieldAssignment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelFieldAssignmentResponseObject); ok {
+		return validResponse.VisitCancelFieldAssignmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(ctx echo.Context) error {
 	var request GetMeRequestObject
@@ -3532,6 +4220,31 @@ func (sh *strictHandler) GetMe(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetMeResponseObject); ok {
 		return validResponse.VisitGetMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyFieldAssignments operation middleware
+func (sh *strictHandler) ListMyFieldAssignments(ctx echo.Context, params ListMyFieldAssignmentsParams) error {
+	var request ListMyFieldAssignmentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyFieldAssignments(ctx.Request().Context(), request.(ListMyFieldAssignmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyFieldAssignments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyFieldAssignmentsResponseObject); ok {
+		return validResponse.VisitListMyFieldAssignmentsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3649,6 +4362,52 @@ func (sh *strictHandler) CreateMyPunch(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateMyPunchResponseObject); ok {
 		return validResponse.VisitCreateMyPunchResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordMyTrack operation middleware
+func (sh *strictHandler) RecordMyTrack(ctx echo.Context) error {
+	var request RecordMyTrackRequestObject
+
+	var body RecordMyTrackJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordMyTrack(ctx.Request().Context(), request.(RecordMyTrackRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordMyTrack")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordMyTrackResponseObject); ok {
+		return validResponse.VisitRecordMyTrackResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -3854,114 +4613,129 @@ func (sh *strictHandler) UpdateSite(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rcxu5sehf6ZqbqpU2JEXJdnZN11ZK68fGiXfXkZR16lq6JDTT5CAaAmMAQ5qrq6r7NR/up/yCU3V+",
-	"WarO+R2n8JgnMXyZkvPYTzY1GKDR6Hc3em6DkE9TzpApGQxug5QIMkWFwvx6ngnJhf5fhDIUNFWUs2AQ",
-	"/JiSDxlCaB7DWPApMPyohvYPQSegetSHDMUi6ASMTDEYBMVDGcY4JXrWKfn4BtlExcHgyfFJJ1CLVI+U",
-	"SlA2Ce7uOsErwafL679mYZJJOkNI+BwFXPOMRS3Lauhqi465mBIVDIKIKOwqOsXAt/LrF3qwmTElKi4n",
-	"pHolgR8yKjAKBkpk6J0+y8zI5Znf0ClVxeQNcBPzsDphhGOSJSoYPOl3NMboNJsGg5O+/kWZ/XVcrEOZ",
-	"wgkKs9AFX0bdy4856rI0XYM6xbdH3J3GjUw5k2hI6K3g1wmaMww5U8jMzkmaJjQkGqaj1I749V+kBvC2",
-	"suCvBI6DQfC/jkoaPbJP5VE+r1mxvsVTBmevnsPTx0++grQYlu/EQHUaKjojCs/wQ4bSghRFVE9AkreC",
-	"pygU1RsYk0RiJ0grf9IbibBBvr95bE4j//l4CTGdICVSzrmIGm+ePPlN7dWvPa8qZMQirrrko9p7xz5S",
-	"K8n0fT5Jx4JfgeeqeJNf/wVDpVd0CKKcPXeb9aOgjvnzmM8ZcBbiM9BTAlVAGXABMiQMPohhShYJJ5rg",
-	"8COZpole9Q9f/fF33e9P/vyi+/Ttu4vAs3+cpglfIA5ptAGL6blTKlAOidqUbjtBBbjBbQW6iNyQwdER",
-	"cRTzW4vGb0g4xcus3z/5jUbFN3oPegv+HTROorqd4jgayCk2sP50diNipZJhzDMr6AsZ89VJRcZ8dbJe",
-	"xizDlqYvcEZD3BIe2mSM4xMfK6QJUfpAG4MfnXjGCs4Vmmndo2vOEySsBfAsourlzEmoOnD69K10Kgkj",
-	"P8VelmrC8tEUCRUXLUTLsiQh13omq0FaXhY8wcoOKo+3oO0wJmziduI9kRoIJUrChCJTQ5p6IdiQGYUl",
-	"T4eGZdlGxATXPbV/v13DV2Z9okVcBXed/PDqk1UXLhFUg7a6/6uVBPOGSg/RUIXT+n9WKbQK+ZXUSYQg",
-	"C/27al4NbtcRTxMvZv36JL4NfSulPYaUKIVCS/T/877ffXrafUW646vbk7uD94PuVf1Ph7dP7n7lO/fn",
-	"BqdvnZbZUdNmQugT2FB3HnvAYDgf7qx6G4hcAqcxvQ+pz62ERaZl6PtgPpFfPw46wST8S/8k6ATXUf9p",
-	"5b0S7heYEqGmXnEUCiQKo63024bcak2/W5/5Yra+ozCzMnIbiH28bYDrVLdfm9mH/hKNr1mabUt/OTaq",
-	"ROMM71U09ym4auzbQLB6Y/uQPhVq+1zSpwThLVFh/E9xUkubeOmMAo8JkSRDSRXKZbP5QmQI8xgZqBgh",
-	"tytgTiQwnKEAgXrNUGEEioOZZQD6ycL8AD42b1rTFKiEFMWUKoVRD85RKcomZuCQRlLP8P7KTMkFSlAx",
-	"lb2S/QoTqROERERDxjc48c5OEikqDnxXqYJTQpON4CtMbrufpecxkTUtUT+gV5riIGOKJvUjiokEiQoI",
-	"5C/DAUlTYFxZzxoWqA692N1QHk8JIxPc2YhsF+cxZ7gR6nILdJX4ONNjtIvtiMxD4zFCQmdoqbeOxSlZ",
-	"QJqxMAYj0QuBtRY5TTklFVHZWlmX8+i5Ha3noVP82eHjnlRXlQALReYMVAd2BY4KJjsVydGg0+00Yb7t",
-	"XfRgRRQ0nK615LNHLl8K85gnQKJIoJTPNEGpBXABekoIEyRCgomm1YDud7aWF1WD+LT7v0n35373aW/Y",
-	"vbo97jw68du/e+LcrRXazlGmQiRse8S7SojNGX1KPr62g59oHNT4vhNkjH7I0A3QMO5JFKx68yIf1xrc",
-	"KRl9FTfuw3grjI7PZbrlAOxiuP0iWn4RLb+IllbR0spr5wUUeWjBhKi17ZDgWHljCq8oJtFLIaws8Ef0",
-	"l14a65fqoc8J8jGyEOX7/lVPkIhmcjj1IhelJJMNQnd2kSIYnr/nEzbfucXXypkGT0NIRZggHIxCZArF",
-	"CH4Noxz40aFmbgIpTxYTzuBglHLKlBx1gChIkEgFjzrGrpeYjLtUzyAx1K7VoXafGsg0K6w76DdEvXH8",
-	"YRbbWOCXL5bUe9xfIl+N4/xwlmRcHy6zfv9RCPkQ+Ptf/xOe9Pv9ftCpmLk8u04qNi7LptcoSk1Tkp9F",
-	"r0aFxaGHApsZKf3Ud8S/Q5KoeJlGS85borQZCulC9KsXdXP4ln09TblQ2/JHyJNsyryP2slfS7a5J4GW",
-	"CiSRjBEVCD4Hi2040O5SjCRCob17/eS44lVW8zHVreolCvg24i2LgTOUJhm0FMJQfEpDXz6l8EQqDwuo",
-	"OkEkFkORMf+bqPG9Oe1XD8lj74wJTdrAoBPGBUZDi5H6kmt9S+2fEjZpm9s5X76HzSCyw1T5TgF1ialO",
-	"juwCP77jcnJgO4MraTqyOYcXeb+n1bRf92nfw/yJXXbFJMdf12YxPxvTNBCTGC9Wz+zdK59QtlsWIdGv",
-	"ekohjPG3bMHVzSBjumjlUIQrHPgDbbzsbiYdr8zzN4InNrAnk2xSh3fnGgCLkjVFAG/4hGdqN5yTxGNX",
-	"n+GM32AeuUSpJXYevAxJkqDwhsoEjgXKeKj4DbKt0eozoipVKRvVNShtpMKUhDFlCE6QlvbQjCQ0Mvn4",
-	"YcHJHm9FOWdj2SXYTgRWzDiPoKJMKuLso22TsUsKtiLhFFUtqejCEigQEiuVysHRUURuSC/CWV7kI482",
-	"QJXPSsiXrwTLzCn4yPatFtWeo7XJXBNo3NVzcnOYsF9bMHD9JJwpQlme2svtJ8okNXRl/zPMWIhCDzSb",
-	"FiSKEhMC5JmyA/VCV5u4ydQShM8KfOGe2SI+zYfGFAXFzQ/tUn0hwdjbgNEEB8BwQrSfAQW8y0qgBaRS",
-	"fWxb0LPhsBvKorWFY/r8/6AHajXGbRHaupfOlTYc3uSjTVyFCM1Iq5D7igsQqMkSIxvgNgfoUZqoTCrG",
-	"It1NXSZxwPk7VuGsRW4OmvOHt4erjRu8sOlVWnVhDZQ87LA+PoEf1dBWbXgyCe9iogyeSJpCSLQCGaMw",
-	"BagdwN6kBwSm5Aa7WQpO3AEZK9Tund21rQYpRG3OgMxG3gUqUwSp58jSoZvC6083RS8PTYXAdmkwPh4n",
-	"tJZ7qKi+NOaK7yqtBIZIZ1uCI0Mu0G/bLVGapBNGks0V17kZ783ctNHqhZNCVjaZJNGcSCd84ICEIaYV",
-	"Mj7chI6XtrwVdUqeiRA3EjPndqh1TyMaqnVv/eSG3XWCOR3TdcPf6TGr003ml5GLBeQlNOUJ1omlTskN",
-	"hmxVuX9w0rdUaFZbeVnHvLGP4LfV9p8r8m23UdEi25jIGsckXPhUx++4oD9rOyGBfJgL1ABlYPWFX5UU",
-	"/le/36/ViPvcuFDkxvqP42DwfjWmnwsZ3F11ymJRV8xkYoQfVxtFyxpdDqc8vPFLvX8CF7VTPb5Wytix",
-	"6m3ZUm3cf4hwmnKFLFzADS4gjLlEBteLXC96pOA6W3ZZ7BrP9wsJYcLDm7I+pRTCU9Kw/1ZXe+RFwSur",
-	"IIvq4fs05+pcu0bNLu1kZ8ncPNdCMBdwtxLSeaF0imi/OWWl7TCtU3N7RRNmNKXMK3TPrCO9G1V+shde",
-	"C03WJvNt+8xlfvL95hotKNJfK7fqTI1WB7/0VZ0/NcyTGu2++/YF1KsCwBJnKKha1FXmmAedYE4Eo0bI",
-	"hIIqGpJkfTB9g+juuTHVl6K6Nsfpj23vUNbldMpaTdIp00ieDKwEmV1bF6OjVd4oFHJUtdpXzV+kiDxm",
-	"QbHo0GqvpaV/0LtMqLTFdu++O+9+/RgO5trrcEYmEIEQxhjeYARkQiiTpsjrk2H71BrdPdcxWVE3vJay",
-	"mVVd4wmtqN3Nqa1W7KRJpkoOy6dUB2W7widN9rsUPVUYo3pRsZJmWyL6TzOkOkvh0jEKE3qRC6lwmodK",
-	"c+RAyLmIKCMKl/lpa2KsJsKNMM8Tix7TercCgu0T4O0UuOp9e4+htqWT5eSor9C6RpUlOtuoah/+ixHK",
-	"n8t90YvvUrSzA2tsqw9+od/19Lt8nvU4pYduVrmgOwRyNz/ctS7i2sBLxWVsGbvsQjZCh0aZb1be4NzH",
-	"3SeQIhx6odC2DZos3PIslIFBaS2e2pjTB9jOc65wcK1WzrdRLu4TJBcV1mj4qqc/nII+YtDPwYnZ0vw+",
-	"lZQcnceETWJCG9nNx2tZ8kL7D2fuwrnv3maIUpYuS+tNYV9++BxDziJZqfu304GZDtyrnjIMT8ZyWZbo",
-	"J8PlzNm3SEQ1DVqx3+T6iiKDjj9Jz8HWMNEEsAZODSluWe+RF2stof2e0jutdu82VYI2Bb4ZZD471tXs",
-	"1wOs5aQ+TP1UBn/LWj0bt9YMm5DJBO1dQozkkKSp4DPj0udJGq+H+86FIbZQ29f5Bc+NtE8+uMGRq3Fk",
-	"l1jGgnF4w0w7vOd6IQeQofbTzBZ72V+v8jP5vblKb8Aywr3BGbFSqW3/YLzm5dQmuSFw8N9//dt//f//",
-	"OAQqgcCUX9MEu2MqpAKiFLLIJD+vSXiDLOrB25gz7d+xCCLOBeThFQkpl6X/l2dHyRTh9O3rZ5dM4JQr",
-	"XOUgFla7fAYmbCHBxjGgLGOWnaLKxAJhrn30Ltkl+/LL55zNkJkYfO/LL+H35z/+AKZs0shUu6Zk5AaH",
-	"IZHYg9emDkDZB2evnsOjR4+e9uClKb4IeZLYTBiMvnt5MQLC5ByFvGSj20trpVwGA3jf6/WuOnBZNST1",
-	"3y+DXq93GfxfrVLuRgZURW5Qwui3dtA3tjeC6WbyzQgOzH/g+O//72/akgHn+cCT/mHvklmQHn/8ePTk",
-	"40e45tFCH1fRw2PU1i1kBHOqYiAg6/UZo5BHOHoGZa1B3gdEXjISRTCyBRcDeH97aUtPLwO9S/2e/Z8L",
-	"o1wGd1ejHriAmQaNonRZRMjYDeNzZg8hPyVNy/p4Rm9/PL+Ao9nxEclUfGTqbUYgUGWCaVKUMReqm9CZ",
-	"ppCqWjn4/buLQ4NRAoIrYi7vOXFth/TgHFl0yUZ6LS7oz2aLA7Cqw5V1VuW9+QuOgDNXesNVjAJGR7Pj",
-	"kam76YGWjnIAo5z8RqbmcCoxmaE87MDIxdxGl0w/oKJCtSCzayUQLdtQoXEjMOVCmTcNsdv5YB7zJL+n",
-	"eNiDU2YhsX/4QgKNpKNEeNx/3LvUCiihITrl7vrSnKYkjLF70utX6lIsv5++fR1UikGDfu/YjuIpMpLS",
-	"YBA86vV7j0zpk4qNEDqKTbnpz/r/EzRiWgtNg9XXUTAIvkPlKlIbzW1O+v0VjW22a2jjVvD1s9FUUpOg",
-	"weD9VSeQ2XRKxCIYBG/oDJmLqpCJ1HKYpzK40u8cCSTRYuXmzvSIz7M3u/RdJRbin6kArdL4px0felaq",
-	"EWKpLiKKXBOJuZA79OLJsGpEVRdneTcsL8K00182a5CGksqmWS2hn3LIkWuqdddZO9I2itpgoOmStcG4",
-	"C25G+Xo9Fa1Ktupl1TqXLbHwdvo69kQJ2maqd+zwNw7berbGJteBdnWPjNFoIeJjfj0CHEnuzCcFZ1xo",
-	"L8ZMqQShSQcYzrVmsybRgZHVVfYwY6sMouKiFZKx+7lU3vtTZiagUmbutq/WrXBQqsXC0Dm6pdFdPinl",
-	"rGu092EHMpmRJFloVTlnQLTW/OOZmacHFzbPeckkaheNKmsKmPxkfhO7dsfYpEiNhnKFDk7fyh6cWtjm",
-	"XNxI07zKDHNOkNVBdQmQdw87NSk4VyD0LY8W+6OLRn+yu7qZ7S4i3RtZ1r1qD1WaAXLvcvtbyqKitMvZ",
-	"dpzZCBGUFGLPy9jHtbv3NbpVcYNsiypwP82+MtWoYEZZm1kQhV1juGIEKQptp/GMKbOy/m3zufklQTh4",
-	"fPIURorz4ZSwxVD7F9NUyZG5H9TQIa78+j5op1Yo/29COG/4BChzJOMub3agtXR/HZ1wmyvKCWXp7PTz",
-	"ezu8Ssn9Rqf3uK3OPtqDvnAV+8bbLev1Sd0hgQMugCRJvZT/C5m/Ig9XY9xN1s6bZ4XbxHBed5eso6T/",
-	"XAPpmQGEJ1EDUql4Ko2op2zSg7cCpfap2QSIduKrQ1VMlClzIYkxoa03hnpGjRPpfCk7mI+BKmmlhzU6",
-	"x2RKk8XhwOgmIvXKCTKfOnFVGRdFaG7/ZNUo/Pg3kQpn5sCa1NpKi5U4zErj/0Vl3EMY/43euyyxZV5h",
-	"TJNIoLtAQ2XFI2/p51o2O9rGyL9P+7fRxMpDGlVkf7o406tU421wQMCELlQseDaJoUBRzUcUk+DK3NL1",
-	"6YPnphThRRX598HCzUZmG/Hw8T0s7zul5+5O46efkJ0JSJ2a6yexzK/Gh7B6I0HrmdQP6YX5e+OQ1qlR",
-	"+9I+dmVnsqZJqhbV4NkB4wUrd4DxMgLsI8G2EM6qnfUfiAjqPeQ+EWPfGct+BRFsK3lfvzA1N2le7VBH",
-	"4Z9MCdEDMrGtunhgRfyA53eGWulo43vKZ3V+hoMpn2mTK2PmQruSoB38PIpMpdbXmUSPDHacX7DISj39",
-	"shj18Fr6oq6QjZmqN+o22aKg6w1t9hCJKy5LbkYfzZ4lbdPmfcs2sz1N4nUZRefZtQVfGzB5WYDpusMF",
-	"uIYxtmSh5ea1D7IP/zChvVqDJw+3ldS5J7OmzBweuPyiRKz0hey4fKMw8Tgqclrc1tJ5WRZi34eIrLep",
-	"e2Arp+yk9RA2DoNKUftqQXdETduLdhf5J5LQCASfu+SzBVazkquOhQNeeA62/wWk1vsFai92jGmivQrC",
-	"Jnj4DCib1abU7rEGAaMevKMqhpHtUPGNPpMRMK5izctUwlxQpZBBxhLtp1s3WfC5fmbmzCdwzS6WZrhk",
-	"+RREgUlPnlrgjEtOpWnDQ0CWzVI6eqMJCW9srDknmHynHatU3I1Xk4T0OeKutUi72vDK7KJjh+eTHa4K",
-	"Y7n9fEviJO/5scVUV6vYcJolimqdcqQVSDciitSZoV4fopFc0zbXlBED4LruTYnvxsHDGje13jXeVKN9",
-	"8snsaxeqyFtzd/7Pb87/rKnw+flPcJClEoWC60Uz9Hi4KacfKf0Xl2Vps/oLWWleucjf2ArJMxb1eIrs",
-	"4zSxxy67fDymIUY8zLQp0qvw2TTpmX/rp7KeXJYjPjms+0lpGeRbxEGOODiwHZPMjcnnMWXoEkAv2SSh",
-	"Mt7gKHKvch3+gwewI1bZEPvyt1YopPtwtx7IkvgsrtYDHZv9yEL15Cp63hYmmcLgZ7XGlYQBT23NoB20",
-	"IS80s7TNL4ZtThZeG+a1lJkJxZt4vknyOSuENHtGfyEBiUgoCsiY9hXNcLmcadNzYuNrRveas218lOdu",
-	"+ZNY+zRYGzvzEJtBwD6sVjNRNSFrM/paov7xDNy3iw6tjXZNWSSLTK4pl6RyrbU7Xansvv9sYvb7famp",
-	"IjFWMKvAcFXieopH1XZiLW5Z7UMr90Td/q+57JqgfO5a6e1NANbSjmUv/jxVZx1eW2y4Pimpse664qyK",
-	"L32/eFv0zvlXKAGrdAXZiCSKZiWt0ae838iGn/Srtky519hM2XzEw+35oe6Z5R1F1SuuKiSYU1w1/OJp",
-	"hYNiZqYzVUypsjdrqARia4GV7c11MKo0cBkdPoNRpdvDSI83X/+I4BpNHx2qbEmVI4FLRiWM8jsKo7zb",
-	"Dmm0fYKDeUzDWGuEjq0BjxHyhlha6lMlTdcw01x3lDvgI3BX7m1o4JKVsxY3Ww/am02ZlWI+hzERhz04",
-	"y936vN7GFsLb7REJOKMRuqKuSzaqtrIZgcIkKfWUueNNlWkqFXFbZq3tkaLWf9To4DCyxf1FWbcZaFa+",
-	"ZK5NBlUxmJJ3+yUXAtLcKtI484UgbGjISZZ7EuW1ziQPbBa7bj0+7zxNyMIUl7DCtEvz3j77NJlaQfgB",
-	"5+WKn6yWMLxx377kmSrb67m2HUtM71TPJnrnX0vr1C9SfXrGwzUS28NUv+jDPetDN1Pjc1Wu6Nhwin3g",
-	"8hRfFOmyDZSm45/iC1ut3HPuvqTz0BnBWrrLaDeb8vrHzmIVXQ48hGExuafsVf6Bo20yUaZ1wv3oyLJn",
-	"yANnoGw7iAepsDHGlDFQtJ1W7b7i9c7NCW1YaFOczMOX2DjLVG8pv40pFVk804Yd45BwNrGl3JiWQ7Yp",
-	"tfHvrX/vFJA3CtlLYY20m7j/GO898+hnie3e8wnlMV1HyQVj2ksJ2k4OrWtDbCqzkydwQyFhQmdorM6y",
-	"fbMnuFsvmq3fw35/pQ/VOpqWDDKRBIPgyBy2m2ipX6W54efu17jLd6U+46k0GlE7WdfUOFV5EUd9mvxe",
-	"RJ4PzcydS1tiXVSJm0vHndsVhaJlyUjlGnVxuynvo+xgExOPtjb2e5fa+nJzk7tri/7zUtrCKLr1Xtgy",
-	"t6sq96mKDUVe4+BtzBU3DT3Nhe45FzfWoRYkvClad+RtAkGJTGvF2j5yP9cz+/euG3LZ6jlBMsPGBI5F",
-	"TYvxGQp758Y69VRA3pVAtuH/Nevq46Xsmn8sN8y4omPHZcbqyvIybHsyc7yOOb9pnfVF7RZ+tVJqRp2u",
-	"MuClgise8sTO+iEjgjBFmanWD7mI8gWu7v4nAAD//w==",
+	"7H3dbxs58uC/UuhbYORZWZadZGfiYLDwOMlsdjMzXts7s7jYJ9HdlMRxi+yQbCmaXIB7XRzuaYF7P2D/",
+	"sgX2/o4fWGR/s/UVydmPeUrkZpPFYn1Xsfp9EIppIjjlWgWn74OESDKlmkr8dZ5KJaT5X0RVKFmimeDB",
+	"afB9Qt6mFEJ8DCMppsDpOz2wfwi6ATOj3qZULoJuwMmUBqdB/lCFEzolZtYpefea8rGeBKdPjk+6gV4k",
+	"ZqTSkvFx8OFDN3gpxbS5/isexqliMwqxmFMJdyLlUcuyBrrKoiMhp0QHp0FEND3UbEoD38qvnpvBOGNC",
+	"9KSYkJmVJH2bMkmj4FTLlHqnT1Mc2Zz5NZsynU9eAzfGh+UJIzoiaayD0yf9rsEYm6bT4PSkb34xbn8d",
+	"5+swrumYSlzoWjRR9+Jdhro0SVagTovNEffB4EYlgiuKJHQhxV1M8QxDwTXluHOSJDELiYHpKLEjfv2T",
+	"MgC+Ly34K0lHwWnw344KGj2yT9VRNi+uWN3iGYfLl+fw9PGTLyDJh2U7QajOQs1mRNNL+jalyoIURcxM",
+	"QOILKRIqNTMbGJFY0W6QlP5kNhLRGvn+5jGeRvbzcQMx3SAhSs2FjGpvnjz5TeXVLz2vasqJRVx5yUeV",
+	"9459pFaQ6Ztskq4FvwTPbf6muPuJhtqs6BDEBD93m/WjoIr5q4mYcxA8pM/ATAlMA+MgJKiQcHgrBwlZ",
+	"xIIYgqPvyDSJzap/+OKPvzv89uTPzw+fXvx4HXj2T6dJLBaUDli0BouZuRMmqRoQvS7ddoMScKfvS9BF",
+	"5J6cHh0RRzG/tWj8ioRTepP2+ye/Maj4yuzBbMG/g9pJlLeTH0cNOfkGVp/OdkSsdTyYiNQK+lzGfHFS",
+	"kjFfnKyWMU3YkuQ5nbGQbggPqzPG8YmPFZKYaHOgtcGPTjxjpRCa4rTu0Z0QMSW8BfA0YvrFzEmoKnDm",
+	"9K10KggjO8VemhjC8tEUCbWQLUTL0zgmd2Ymq0FaXpYipqUdlB5vQNvhhPCx24n3RCogFCgJY0a5HrDE",
+	"C8GazCgteTo0NGUbkWO66qn9+/sVfIXrEyPiSrjrZodXnay8cIGgCrTl/d8uJZjXTHmIhmk6rf5nmUIr",
+	"kV9BnURKsjC/y+bV6ftVxFPHC65fncS3oa+VsseQEK2pNBL9f7zpHz49O3xJDke3708+dN6cHt5W/3Tw",
+	"/smHX/nO/RxxeuG0zJaaNpXSnMCauvPYAwan88HWqreGyAY4tel9SD23EpZyI0PfBPOx+vJx0A3G4U/9",
+	"k6Ab3EX9p6X3Crif04RIPfWKo1BSomm0kX5bk1ut6ffeZ77g1rcUZlZGbgKxj7cRuG55+5WZfegv0PiK",
+	"J+mm9Jdho0w0zvBeRnMfg6vavhGC5RvbhfQpUdunkj4FCBdEh5N/iZNqbOKFMwo8JkQcDxTTVDXN5muZ",
+	"UphPKAc9oZDZFTAnCjidUQmSmjVDTSPQAnCWUzBPFvgDxAjftKYpMAUJlVOmNY16cEW1ZnyMAwcsUmaG",
+	"N7c4pZBUgZ4w1SvYLzeRukFIZDTgYo0T724lkaL8wLeVKnRKWLwWfLnJbffTeD4hqqIlqgf00lAcpFyz",
+	"uHpEE6JAUQ0EspehQ5IEuNDWs4YF1Qde7K4pj6eEkzHd2ohsF+cTwelaqMss0GXi49KMMS62IzIPjU8o",
+	"xGxGLfVWsTglC0hSHk4AJXousFYipy6nlCY6XSnrMh69sqPNPGxKf3b42JPqKhNgrsicgerALsFRwmS3",
+	"JDlqdLqZJsy2vY0eLImCmtO1knx2yOWNMA8+ARJFkir1zBCUXoCQYKaEMKZEKsBoWgXofndjeVE2iM8O",
+	"/zs5/Ll/+LQ3OLx9f9x9dOK3f3fEuRsrtK2jTLlI2PSIt5UQ6zP6lLx7ZQc/MTio8H03SDl7m1I3wMC4",
+	"I1Gw7M3rbFxrcKdg9GXcuAvjLTc6PpXplgGwjeH2i2j5RbT8IlpaRUsrr13lUGShBQxRG9shpiPtjSm8",
+	"ZDSOzpRiY94SWCA8pHG83NrZizOQvXO32JKRN8wQ8EjtJXwitN+KVJpIrXZlROKvYspiPw6Cyhn4JHaN",
+	"EraxCfeO8gyX5SxxiUV3h9vVaF0DhbtQ5HX+/FT6HOF4IaVdw5/5a5zCyLxUTZGMqRhRHlL1pn/bkyRi",
+	"qRpMvUKYKkXGa4T47SJ50ix7z7eJb9ziK8m6pvshZDKMKXSGIeWayiH8GoYZ8MMDYwQQSES8GAsOnWEi",
+	"GNdq2AWiIaZEaXjURf9f0Xh0yMwMioaa8fFBL2gYP7jCKrJ4TfRrp0dxsbXpqXix0HLH/YaaMzjODqdh",
+	"C/XhJu33H4WQDYG//+Vv8KTf7/eDbonbRHoXl1iNp9M7KgsKLtSURa9BhcWhR1PVM9fmqe+If0dJrCdN",
+	"Gi00dIPSZlQql8pbvqibw7fsq2kipN6UP0IRp1PufdRO/sYCmnsS7YmkJFITSjVIMQeLbejoCYUJJRGV",
+	"wBQ+OS5Fn8p52/JWzRI5fGvxlsXAJVWYNG6EOrWYstCXd831UulhDlU3iORiIFPuf5MafK9P++VD8sjR",
+	"EWFxGxhszIWk0cBipLrkyhhUym0ysWVuF6TxPawnmxymindyqAtMdTNk5/jxHZeTA5vp97iuTzMOz+sD",
+	"npbLAw6f9j3MH9tll0xy/GVlFvxZm6aGmBhVs5nZu1cxZny7bGNsXvWUTKGT2PT0qu4SujhGOeRhTQf+",
+	"qdHR27tTx0vrgWpBVpsAUHE6rsK7da2QRcmKYqHXYixSvR3OSezxvy/pTNzTLMNBlZHYWZIjJHFMpTek",
+	"LulIUjUZaHFP+cZo9Tlbpeq1teqftLHFYErCCeMUnCAt7KEZiVmEdTuDnJM9UQ3tghJNE3ozEVgy4zyC",
+	"inGlibOPNi3aaCjYkoTTTLeUrOSWQI6QidaJOj06isg96UV0lhUDqqM1UOWzErLlS0F1PAUf2V4YUe05",
+	"Wlv0gQmJbSMsbg70PrZ3owXXhOWeemY/Ma4Y0pX9zyDlIZVmIG5akiiKMVUgUm0HmoVu1wmnMUsQPivw",
+	"uXtmi30NH6IpClrgD8U0/UwB2ttAozE9BU7HRLMZhRzephJoAalQH5v6mGsOu2c8Wllgas7/D2agUWPC",
+	"FquueulKG8PhdTYa/TUiDSMtQ+5LIUFSQ5Y0sokwPECP0qQaU7YW6W7qItkLzt+xCmclcjPQXNxsc7ja",
+	"uMELm1mlVRdWQMnCk6vjmMaNtdVdnozjjxOiEU8kSSAkRoGMqMRC9S7Q3rgHBKbknh6mCThxB2SkqXHv",
+	"7K5t1VguajMG5DZDJ6nGYmkzR5oM3BTeuFtd9IoQK4k2i5CJ0ShmlRxlSfUlE6HFttJK0pCy2YbgqFBI",
+	"6rftGpSm2JiTeH3FdYXjvRneNlq9dlLIyiZMJs+JcsIHOiQMaVIi44N16Lix5Y2oU4lUhnQtMXNlh1r3",
+	"NGKhXvXWD27Yh24wZyO2aviPZswaEUWUiznkBTTFCVaJpUrJNYZsVbl/cNK3UGhWW3lZB9/YRWzNavtP",
+	"FVGz2yhpkU1MZINjEi58quN3QrKfjZ0QQzbMBWqAcbD6wq9Kcv+r3+9X7pL43LhQZsb696Pg9M1yTJ9L",
+	"FXy47RZF5a7oEWOE75YbRU2NrgZTEd77pd6/gIvaLR9fK2VsWR3btFRr96QiOk2EpjxcwD1dQDgRinK4",
+	"W2R60SMFV9myTbGLnu9nCsJYhPdFHVshhKekZv8trwrLLg8srZbObxns05yrcu0KNdvYydaSuX6uuWDO",
+	"4W4lpKtc6eRZQTxlbewwo1Mze8UQZjRl3Ct0L60jvR1VfrQXXglNVibzbfvSZYiz/WYaLcjT5Eu36kyN",
+	"Vge/8FWdPzXIkhrtvvvmFy2WBYAVnVHJ9KKqMkci6AZzIjlDIRNKpllI4tXB9DWiu1dM+wpYbS2EP7a9",
+	"VcZ3pc5GTdIt0kieSg0FKr2zLkbXqLxhKNWwbLUvmz9PEXnMgnzRgdVejaW/M7uMmbJFuT9+c3X45WPo",
+	"zI3X4YxMIJJCOKHhPY2AjAnjCotBPxq2j63l33G9oxV1gzul6tUXKzyhJTX+GbVViiINyZTJoXlKVVA2",
+	"K5A0ZL9NIrzEGCtT1TsxpLqNcOmISgy9qIXSdJqFSjPkQCiEjBgnmjb5aWNiLBfMoDDPEose03q7QqPN",
+	"C2XaKXDZ+/a+U2VLJ83kqO9CRoUqC3S2UdUu/BcUyp/KfTGLb1PctwVrbKoPfqHf1fTbPM9qnNJDN8tc",
+	"0C0Cuesf7koXcWXgpeQytoxtupC10CEq8/XKG5z7uP0ESoYDLxTGtqGYhWvOwjggSivx1NqcPsC2nnOJ",
+	"g2u1craNYnGfILkusUbNVz377gzMEYN5Dk7MFub3mWLk6GpC+HhCWC27+XglS14b/+HSNabw3e8OqVKF",
+	"y9LaUcCXH76ioeCRKt0PstMBTgfuVU8Zhidj2ZQl5smgmTn7mhJZToOW7De1uqII0fEn5TnYCibqAFbA",
+	"qSDFLes98nytBtr3lN5ptXs3qSa2KfD1IPPZse5uTzXAWkzqxZQk4f03VPz+6vvvmsgaUaJTWVN61SFj",
+	"KqaYlfC4s4UF2CBgtyS8ifm4CzHRt9CxEuzgFGvdFOp7rHzjgGrFmJjZ35Wvyus14/TKoqcbXAjG9Zp1",
+	"Xt0KrD40NUyM9f3sOpQvLU7XBi1HcAWK29aVClOiCnT1VzU3uIbK2JRvRuyd79zxWBRIGgoZ0Qg6d3Qk",
+	"JAXFpknMRq5Bz4FXco1cY6Y1k0VaJG3lAmInVbuuzRO2LCrhM9t7BsLt+kRxLuLYJQHXJY+cRVeSB7I6",
+	"4n8rj3OFOfZpgvv/PNF4a4JvSVdl0wZfaD2/1vpHl2xsKXJMbe8r2sIQWcZ9iZxvrTFlPKLv/NOuXWJt",
+	"51irDHSpo5xjobLl0v5a8fqnJGvDtAFPbFgaXWfAuhe13DWsbdWt7dvQD0VCt7inkyNmFJPxmNo+IjRS",
+	"A5IkUswwTO9BU3HOP7rUwgb4ucuau6zlUWaDa1b2csqxSzSxgEHsMJVML67MQg4gtGDPUlvAbX+9zNj1",
+	"99hGC8FCh61m7U60TmzrN4yEN8uVyD2Bzv//y1//8X/+3wEwBQSm4o7F9HDEpNJAtKY8woKmOxLeUx71",
+	"4GIiOFVAeASREBKylIkyhk4R080qnsiUwtnFq2c3XNKp0HRZ0DePxKlngKkIBTY3AcUVRtXNK0ctEHjl",
+	"u3fDb/jnn58LPqMcja3e558DWmt4FQL9JLum4uSeDkKiaA9eYW2ftg8uX57Do0ePnvbgBRZUhrlig+E3",
+	"L66HQLiaU6lu+PD9jeWem+AU3vR6vdsu3JSDQ+bvN0Gv17sJ/qdxEz8MEVRN7qmC4W/toK9sXzTsZPjV",
+	"EDr4Hzj++//660m/3wWnOeBJ/6B3wy1Ij9+9O3ry7h3ciWhhjivv3zds6xQ4hDnTEyCgqjWXQyO2hs+g",
+	"qB/MegCqG06iCIa2iPIU3ry/sddJbgKzS/Oe/Z+TeDfBh9thD1wSzIDGqHKVQZDyey7m3B5CdkqGls3x",
+	"DC++v7qGo9nxEUn15AhraIcgqU4lN6SoJkLqw5jNDIWUXcXO73+8PkCMEpBCE2zc4VwwO6QHV5RHN3xo",
+	"1hKS/YxbPAXrDrqrGmUfDv9ChyC4K6cVekIlDI9mx0Ospe2B8XjUKQwz8hviPYKpovGMqoMuDF0ebXjD",
+	"zQMmS1QLKr3TklLLNkwa3EiaCKnxTSR2Ox/MJyLOepQc9OCMW0jsHz5TwCLlKBEe9x/3boxTGbOQOofd",
+	"9aQ8S0g4oYcnvX6p1tTy+9nFq6B0wSPo947tKJFQThIWnAaPev3eIyxn1hMUQkcTvELys/WeUEwboYlY",
+	"fRWhb6TdLZNaY8uTfn9JU8vNmlm6FXy9LA2VVCRocPrmthuodDolxtELXrMZ5S5TQsbKyGE0dM07R5KS",
+	"aLF0c5dmxKfZm136Q8mW9M+Ug1Zq+tmODzMrMwixVBcRTe6IopmQO/DiCVk1YvqQzrJOuF6EvWZKF43a",
+	"0M4vNcxtMZ2LIUeuoe6H7sqRtknsGgOxQ+4a464FjvL1ec3bFG7Ux7Z1Lls26e3ye+yJ/LfNVO3W528a",
+	"vPFstU2uAu12j4xRax/oY34zAhxJbs0nOWdcTygglYOWhMVd4HRuNJs1iTooq8vsgWPLDKIneRtUa3Er",
+	"7e2dgDMBUyp1nX6MboVOoRZzQ+foPYs+ZJMywQ9Rex90IVUpieOFUZVzDsRozT9e4jw9uLa1SzdcUR4p",
+	"YNqaAlhzlHVhqvQXwrIn1FCueNHpW9WDMwvbXMh7hY1rcZgLbFodVJUAWefgMyyrcUW/X4tosTu6qPUm",
+	"/lA1s10Tgr2RZTVS7qFKHKB2Lre/ZjzKy7WdbSe49dmhoBB7XmgfV/puVehWT2pkm9/s8tPsS7xhAjjK",
+	"2sySaHqIhiuNIKHS2Gki5RpXNr9tjVbWIAQ6j0+ewlALMZgSvhgY/2KaaDXEO781HeKuVO2DdiqX3/5D",
+	"COe1GAPjjmRc45YutF7HW0UnwkbjMkJpnJ15vrfDK12jW+v0HrfdnYt2oC/cLTz0dos7eKTqkEBHSCBx",
+	"XL2e95nKXlEHyzHuJmvnzcvcbeJ0XnWXrKNk/lwB6RkCIuKoBilGgFHUMz7uwYWkyvjUfAzEOPHloXpC",
+	"NJaukhhNaOuNUTOjwYlyvpQdLEbAtLLSwxqdIzJl8eLgFHUTUWblmHKfOnGVltd5um33ZFUr5vwPkQqX",
+	"eGB1am2lxVIcZqnx/7w07iGM/9p3N3hsS7fDCYsjSd2lWKZKHnnLtxyKRqebGPn7tH9rDWw9pFFG9seL",
+	"M7NKOd4GHQIYutATKdLxBHIUVXxEOQ5usfOGTx+cY3nh8zLy98HC9SbGa/Hw8R6W953SuetT8PEnZGcC",
+	"UqXm6kk0+RV9CKs3Ymo9k+ohPce/1w5plRq1L+1iV3Yma5okelEOnnW4yFm5C1wUEWAfCbaFcJbtrP9A",
+	"RFDtH/2RGPsGLfslRLCp5H31HHOWSVbBWEXhn7As+AGZ2FZSPrAifsDzu6RG6RjjeypmVX6GzlTMjMmV",
+	"cmxSoxUYBz+LIjNl9HWqqEcGO87PWWSpnn6Rj3p4LX1dVchoppqNuk22KOhqM8sdROLyBgjr0Ue9X2Hb",
+	"tFnP4vVsTyymaqLoKr2z4BsDJiv1w46bQoJrFmnLEFu6qfgge/tPE9qrNHf1cFtBnTsya4rMYcflFxWl",
+	"pZ7wXZdvlBiPYzKjxU0tnRfF5ap9iMhqi+oHtnKKLroPYeNwKF1UWy7ojhi2smp3kX8gMYtAirlLPltg",
+	"DSu5Gy/QEbnnYHtaQWK9X2D2suaIxcarIHxMD54B47PKlMY9NiDQqAc/Mj2Boe069ZU5kyFwoSeGl5mC",
+	"uWRaUw4pj42fbt1kKebmGc6ZTeAaWDVmuOHZFEQDpifPLHDokjOFrfUIqKIBWtdsNCbhvY01ZwST7bRr",
+	"lYrrYoFJSJ8j7tqFtasNr8zOu3B5PtfnqjCan55qSZxkfbw2mOp2GRtO01gzo1OOjAI5jIgmVWaolZey",
+	"uFoxdcc4QQBXdWSMfcVBD2vcVPrReVON9slHs69dqCRvsR/On19f/dlQ4fnVD9BJE0WlhrtFPfR4sC6n",
+	"H2nzF5dlabP6c1mJr1xnb2yE5BmPeiKh/N00tseuDsVoxEIaiTA1pkivxGfTuIf/Vk9lNbk0Iz4ZrLtJ",
+	"aSHyLeIgQxx0bBdE7IJwPmGcugTQCz6OmZqscRSZV7kK/8ED2BHLbIhd+VtLFNI+3K0HsiQ+iav1QMdm",
+	"P7BWPrmSnreFSXjZ51mlaT3hIBJbM2gHrckL9Sxt/WvB65OF14Z5pVSKoXiM52OSz1khpP69mM8UUCJj",
+	"RiWk3PiKOFw1M21mTlr7kulec7a1D3J+aH4Od5cGa21nHmJDBOzCasWJyglZm9E3EvWPl+C+W3pgbbQ7",
+	"xiOVZ3KxXJKpDaxdJDakzEOSt8Je7u3X+mY/gNO/T+/R11jcVx1S2u/Hn/AZL/OXrS0toR86mQPZdRWs",
+	"ZbFBZyzC67Vb6go/DWhJ7C1Od+41QcpsIaORD0PoEAhJTHlEJERkkbk1pS3lVwuxg/fQ2G22eHWohXlf",
+	"w1QoDY+/BPwq7kHvhmOhia1IxBLi7J5U44LIKRAoLjxlqdDsGg2NALeCqwlOAcvOsYpAaZHc8A5WseKd",
+	"qryJ+BOYMp4a0TdnxjeCJ32YHnRtmntY3HAZQkdLMsOPNnThm4sr+Mm4TxJcE+MDn7NTMl+wDn5Nb8fa",
+	"ly0fBPcHpnZYvLYZy42p2PCL4pXbdz6zFTH18Zz2Pa/SpSUNlVFXt0Q37riz07ZlL5jFfgh29MrgZdGh",
+	"+ucL9qNrvZ+ueOBYUeNDDfsMGV2kFfMchCs7x1IG6Pzjb//3H//7bwcwwg8ToJibMx6J+dpE0nbeKzNr",
+	"5/i5GN+xr0qvnWcfmtmFHYxzAWloLRSN4b274IgfwTTMswdWmS511b/9ZE7it7tysvOynpwKLVJbCyqm",
+	"dEMb7tvFL1bcbo+qYcRVK36XyoIpPSr3p2+R+pUvfO9J3Ps/I75tddy5+zbDzrzvSs1b8RHYrE7MZlvs",
+	"TZfVFXEG667N8nJWucibMf873D8otZldiyTy7retqc+sge1681V68O5VKBTdbD2iIDvUHYsBR1GtzJ9R",
+	"XDn35+mtTOUMp8MS+kRbQ8O4RfYimrbN3jvDUkfg4cEzGJbahw7NePzsdAR3FBszM23r+R0J3HCmYJhd",
+	"kB1m7ZtJrY84dOYTFk6MM9W1FxAntLCStcB0O43GztfLsj9DcD0cbV7qhhez5q3SOu3dy3GliZjDiMiD",
+	"HlxmOaWs2NvewrTbIwoyoWpeu+HDcm/kIWgax0WQBJsGMo1dyiNh7/gZcyW/aDqstQQd2pul+Z1CHIgr",
+	"33DXd9U4Dnjf0n5CnIDCNjUGZz6X0JqrTrLsSZRXWt0+cEzWtX/2pYaS2PnePI8rJlmz6F06Da0gfEfn",
+	"xYofrZZoeA8Mm7WIVBffa3B9YBtMX6iePN7ilwKuW0iJyDHYPJ/Y7Gzpvg1Txkfx2eOJZDMSLg6eWZXo",
+	"7lq43DIwfsNLzIokjIHGIRcDnGxQTIZXcw+V4xTivkfRQXYxwgavfU+InMZUKX/ptTFgv11kEZB9UHy5",
+	"ncFDF16XOlTsMyNqd4eRJ+tt2WYIEKUYCys81aX25jpmz7+X0VP76ORHV3u5DyPsYKpfzLEdm2Nupiwu",
+	"bEuysguXKKjtAxeu+SwvFVzDZnP8g80ilnLPFdOfpBqyUuqHxpUt9/vnruDLu7Z6CMNickeVe8odyyZV",
+	"eNgKdj8Kq+iB/MARVdve9kFuF6Atj8aFcRPK3aS9mUk8oTUvGeQn8/DXC5xjZLaUdaJRmiyeGb+CC4gF",
+	"H9trrDQphmxyzcC/t/7eKSBrfLyTSwXKbmL/9S175tFPUtey5xPK6lkcJeeMmTkJMQmtZ01sGWc3y/KG",
+	"UsGYzSg6PcXn6DyFLdULg9UeVG9uzaHaOIclg1TGwWlwhIftJmp8fwe7m7jeAq7xSKHPRKJQIxof/46h",
+	"p5IVsFenye6EZ7WgKfabsddL8xuy2HCp+37JJbmiXL7UQirv7JB9F87BJscebY3u4yGzd2uxi9WhvfCc",
+	"XSPMjaL33mYV2Fmi1Esi31DkNQ4uJkIL/EBRkdDCeI7xJPJWxNlnT0DL1GjFyj5yX6I5+7fu627Fp+ti",
+	"Sma0NoFjUfxk4oxK22/AxpSYhKwjm2rD/yt+aI6X8TvxrtgwFzpvoIlWV5pdQbUnM6d3EyHuW2d9XulA",
+	"Vr4lMmNOVyF4iRRahCK2s75NiSRcM443lY17my1w++G/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
