@@ -314,9 +314,14 @@ type ActivationCodeRequest struct {
 
 // AppDevice defines model for AppDevice.
 type AppDevice struct {
+	DeveloperMode *bool `json:"developer_mode,omitempty"`
+
+	// Id The app installation's id (a new one is a signal)
 	Id       *string `json:"id,omitempty"`
 	Platform *string `json:"platform,omitempty"`
-	Rooted   *bool   `json:"rooted,omitempty"`
+
+	// Rooted Rooted or jailbroken
+	Rooted *bool `json:"rooted,omitempty"`
 }
 
 // AuditEvent defines model for AuditEvent.
@@ -492,6 +497,12 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// FieldVisit A field check-in (外勤) at a customer site outside the geofences; allowed or sent to approval per the tenant's policy.
+type FieldVisit struct {
+	Customer *string `json:"customer,omitempty"`
+	Note     string  `json:"note"`
+}
+
 // Geofence A circle (`center` + `radius_m`) or a polygon (`points`, at least 3, not self-intersecting).
 type Geofence struct {
 	Center *LatLng   `json:"center,omitempty"`
@@ -556,6 +567,24 @@ type LogoutRequest struct {
 	RefreshToken *string `json:"refresh_token,omitempty"`
 }
 
+// OfflineClock Sent with a punch the app queued without network. The server reconstructs when it really happened from
+// the phone's monotonic clock (time since boot) when the phone has not rebooted since, else from the GPS fix
+// time, else from the phone's wall clock corrected by its offset at upload; the punch is marked `offline`,
+// accepted within the tenant's window (default 72 h) and flagged when the clocks disagree.
+type OfflineClock struct {
+	// BootId Identifies the boot session at the punch
+	BootId         *string `json:"boot_id,omitempty"`
+	BootIdAtUpload *string `json:"boot_id_at_upload,omitempty"`
+
+	// DeviceTime The phone's wall clock at the punch
+	DeviceTime         time.Time  `json:"device_time"`
+	DeviceTimeAtUpload *time.Time `json:"device_time_at_upload,omitempty"`
+
+	// ElapsedMs Time since boot at the punch (Android elapsedRealtime
+	ElapsedMs         *int64 `json:"elapsed_ms,omitempty"`
+	ElapsedMsAtUpload *int64 `json:"elapsed_ms_at_upload,omitempty"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	// Code Stable machine code
@@ -582,6 +611,7 @@ type Punch struct {
 	// DistanceM Distance from the point to the site's fence edge: negative inside
 	DistanceM  nullable.Nullable[float64]        `json:"distance_m,omitempty"`
 	EmployeeId openapi_types.UUID                `json:"employee_id"`
+	FieldVisit nullable.Nullable[FieldVisit]     `json:"field_visit,omitempty"`
 	Id         openapi_types.UUID                `json:"id"`
 	Kind       PunchKind                         `json:"kind"`
 	Location   nullable.Nullable[StoredLocation] `json:"location,omitempty"`
@@ -594,13 +624,15 @@ type Punch struct {
 	NearestSiteName nullable.Nullable[string]             `json:"nearest_site_name,omitempty"`
 
 	// NextActions What the app can offer next, e.g. a make-up request after a rejection
-	NextActions []PunchNextActions                    `json:"next_actions"`
-	OccurredAt  time.Time                             `json:"occurred_at"`
-	Offline     *bool                                 `json:"offline,omitempty"`
-	PhotoId     nullable.Nullable[openapi_types.UUID] `json:"photo_id,omitempty"`
-	ReceivedAt  time.Time                             `json:"received_at"`
-	Score       *float64                              `json:"score,omitempty"`
-	Signals     []Signal                              `json:"signals"`
+	NextActions []PunchNextActions `json:"next_actions"`
+	OccurredAt  time.Time          `json:"occurred_at"`
+
+	// Offline The app queued this punch without network; occurred_at is reconstructed
+	Offline    *bool                                 `json:"offline,omitempty"`
+	PhotoId    nullable.Nullable[openapi_types.UUID] `json:"photo_id,omitempty"`
+	ReceivedAt time.Time                             `json:"received_at"`
+	Score      *float64                              `json:"score,omitempty"`
+	Signals    []Signal                              `json:"signals"`
 
 	// SiteId The site the punch was inside (accepted punches)
 	SiteId   nullable.Nullable[openapi_types.UUID] `json:"site_id,omitempty"`
@@ -636,18 +668,27 @@ type PunchLocation struct {
 	Lng       float64    `json:"lng"`
 }
 
-// PunchRequest defines model for PunchRequest.
+// PunchRequest A GPS fix (`location`), a Wi-Fi access point (`wifi`), or both, are required.
 type PunchRequest struct {
 	// ClientPunchId Idempotency key chosen by the app
 	ClientPunchId openapi_types.UUID `json:"client_punch_id"`
 
 	// ClientTime The phone's clock when the punch was made
-	ClientTime *time.Time          `json:"client_time,omitempty"`
-	Device     *AppDevice          `json:"device,omitempty"`
-	Kind       PunchKind           `json:"kind"`
-	Location   PunchLocation       `json:"location"`
-	PhotoId    *openapi_types.UUID `json:"photo_id,omitempty"`
-	Wifi       *Wifi               `json:"wifi,omitempty"`
+	ClientTime *time.Time `json:"client_time,omitempty"`
+	Device     *AppDevice `json:"device,omitempty"`
+
+	// FieldVisit A field check-in (外勤) at a customer site outside the geofences; allowed or sent to approval per the tenant's policy.
+	FieldVisit *FieldVisit    `json:"field_visit,omitempty"`
+	Kind       PunchKind      `json:"kind"`
+	Location   *PunchLocation `json:"location,omitempty"`
+
+	// Offline Sent with a punch the app queued without network. The server reconstructs when it really happened from
+	// the phone's monotonic clock (time since boot) when the phone has not rebooted since, else from the GPS fix
+	// time, else from the phone's wall clock corrected by its offset at upload; the punch is marked `offline`,
+	// accepted within the tenant's window (default 72 h) and flagged when the clocks disagree.
+	Offline *OfflineClock       `json:"offline,omitempty"`
+	PhotoId *openapi_types.UUID `json:"photo_id,omitempty"`
+	Wifi    *Wifi               `json:"wifi,omitempty"`
 }
 
 // PunchSource defines model for PunchSource.
@@ -683,12 +724,13 @@ type Site struct {
 	Geofences []Geofence `json:"geofences"`
 
 	// GeofencesWgs84 Normalised to WGS-84 (what punches are checked against)
-	GeofencesWgs84 []Geofence         `json:"geofences_wgs84"`
-	Id             openapi_types.UUID `json:"id"`
-	Name           string             `json:"name"`
-	Timezone       string             `json:"timezone"`
-	UpdatedAt      time.Time          `json:"updated_at"`
-	WifiBssids     []string           `json:"wifi_bssids"`
+	GeofencesWgs84 []Geofence                 `json:"geofences_wgs84"`
+	Id             openapi_types.UUID         `json:"id"`
+	MaxAccuracyM   nullable.Nullable[float64] `json:"max_accuracy_m,omitempty"`
+	Name           string                     `json:"name"`
+	Timezone       string                     `json:"timezone"`
+	UpdatedAt      time.Time                  `json:"updated_at"`
+	WifiBssids     []string                   `json:"wifi_bssids"`
 }
 
 // SiteInput defines model for SiteInput.
@@ -698,7 +740,10 @@ type SiteInput struct {
 	// Crs Reference system of the geofence coordinates
 	Crs       *Crs       `json:"crs,omitempty"`
 	Geofences []Geofence `json:"geofences"`
-	Name      string     `json:"name"`
+
+	// MaxAccuracyM Worst GPS accuracy (m) accepted at this site; null: the tenant policy decides
+	MaxAccuracyM nullable.Nullable[float64] `json:"max_accuracy_m,omitempty"`
+	Name         string                     `json:"name"`
 
 	// Timezone IANA time zone name
 	//
@@ -718,7 +763,10 @@ type SitePatch struct {
 	Address   *string     `json:"address,omitempty"`
 	Crs       *Crs        `json:"crs,omitempty"`
 	Geofences *[]Geofence `json:"geofences,omitempty"`
-	Name      *string     `json:"name,omitempty"`
+
+	// MaxAccuracyM Worst GPS accuracy (m) accepted at this site; null: the tenant policy decides
+	MaxAccuracyM nullable.Nullable[float64] `json:"max_accuracy_m,omitempty"`
+	Name         *string                    `json:"name,omitempty"`
 
 	// Timezone IANA time zone name
 	//
@@ -4613,129 +4661,140 @@ func (sh *strictHandler) UpdateSite(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3dbxs58uC/UuhbYORZWZadZGfiYLDwOMlsdjMzXts7s7jYJ9HdlMRxi+yQbCmaXIB7XRzuaYF7P2D/",
-	"sgX2/o4fWGR/s/UVydmPeUrkZpPFYn1Xsfp9EIppIjjlWgWn74OESDKlmkr8dZ5KJaT5X0RVKFmimeDB",
-	"afB9Qt6mFEJ8DCMppsDpOz2wfwi6ATOj3qZULoJuwMmUBqdB/lCFEzolZtYpefea8rGeBKdPjk+6gV4k",
-	"ZqTSkvFx8OFDN3gpxbS5/isexqliMwqxmFMJdyLlUcuyBrrKoiMhp0QHp0FEND3UbEoD38qvnpvBOGNC",
-	"9KSYkJmVJH2bMkmj4FTLlHqnT1Mc2Zz5NZsynU9eAzfGh+UJIzoiaayD0yf9rsEYm6bT4PSkb34xbn8d",
-	"5+swrumYSlzoWjRR9+Jdhro0SVagTovNEffB4EYlgiuKJHQhxV1M8QxDwTXluHOSJDELiYHpKLEjfv2T",
-	"MgC+Ly34K0lHwWnw344KGj2yT9VRNi+uWN3iGYfLl+fw9PGTLyDJh2U7QajOQs1mRNNL+jalyoIURcxM",
-	"QOILKRIqNTMbGJFY0W6QlP5kNhLRGvn+5jGeRvbzcQMx3SAhSs2FjGpvnjz5TeXVLz2vasqJRVx5yUeV",
-	"9459pFaQ6Ztskq4FvwTPbf6muPuJhtqs6BDEBD93m/WjoIr5q4mYcxA8pM/ATAlMA+MgJKiQcHgrBwlZ",
-	"xIIYgqPvyDSJzap/+OKPvzv89uTPzw+fXvx4HXj2T6dJLBaUDli0BouZuRMmqRoQvS7ddoMScKfvS9BF",
-	"5J6cHh0RRzG/tWj8ioRTepP2+ye/Maj4yuzBbMG/g9pJlLeTH0cNOfkGVp/OdkSsdTyYiNQK+lzGfHFS",
-	"kjFfnKyWMU3YkuQ5nbGQbggPqzPG8YmPFZKYaHOgtcGPTjxjpRCa4rTu0Z0QMSW8BfA0YvrFzEmoKnDm",
-	"9K10KggjO8VemhjC8tEUCbWQLUTL0zgmd2Ymq0FaXpYipqUdlB5vQNvhhPCx24n3RCogFCgJY0a5HrDE",
-	"C8GazCgteTo0NGUbkWO66qn9+/sVfIXrEyPiSrjrZodXnay8cIGgCrTl/d8uJZjXTHmIhmk6rf5nmUIr",
-	"kV9BnURKsjC/y+bV6ftVxFPHC65fncS3oa+VsseQEK2pNBL9f7zpHz49O3xJDke3708+dN6cHt5W/3Tw",
-	"/smHX/nO/RxxeuG0zJaaNpXSnMCauvPYAwan88HWqreGyAY4tel9SD23EpZyI0PfBPOx+vJx0A3G4U/9",
-	"k6Ab3EX9p6X3Crif04RIPfWKo1BSomm0kX5bk1ut6ffeZ77g1rcUZlZGbgKxj7cRuG55+5WZfegv0PiK",
-	"J+mm9Jdho0w0zvBeRnMfg6vavhGC5RvbhfQpUdunkj4FCBdEh5N/iZNqbOKFMwo8JkQcDxTTVDXN5muZ",
-	"UphPKAc9oZDZFTAnCjidUQmSmjVDTSPQAnCWUzBPFvgDxAjftKYpMAUJlVOmNY16cEW1ZnyMAwcsUmaG",
-	"N7c4pZBUgZ4w1SvYLzeRukFIZDTgYo0T724lkaL8wLeVKnRKWLwWfLnJbffTeD4hqqIlqgf00lAcpFyz",
-	"uHpEE6JAUQ0EspehQ5IEuNDWs4YF1Qde7K4pj6eEkzHd2ohsF+cTwelaqMss0GXi49KMMS62IzIPjU8o",
-	"xGxGLfVWsTglC0hSHk4AJXousFYipy6nlCY6XSnrMh69sqPNPGxKf3b42JPqKhNgrsicgerALsFRwmS3",
-	"JDlqdLqZJsy2vY0eLImCmtO1knx2yOWNMA8+ARJFkir1zBCUXoCQYKaEMKZEKsBoWgXofndjeVE2iM8O",
-	"/zs5/Ll/+LQ3OLx9f9x9dOK3f3fEuRsrtK2jTLlI2PSIt5UQ6zP6lLx7ZQc/MTio8H03SDl7m1I3wMC4",
-	"I1Gw7M3rbFxrcKdg9GXcuAvjLTc6PpXplgGwjeH2i2j5RbT8IlpaRUsrr13lUGShBQxRG9shpiPtjSm8",
-	"ZDSOzpRiY94SWCA8pHG83NrZizOQvXO32JKRN8wQ8EjtJXwitN+KVJpIrXZlROKvYspiPw6Cyhn4JHaN",
-	"EraxCfeO8gyX5SxxiUV3h9vVaF0DhbtQ5HX+/FT6HOF4IaVdw5/5a5zCyLxUTZGMqRhRHlL1pn/bkyRi",
-	"qRpMvUKYKkXGa4T47SJ50ix7z7eJb9ziK8m6pvshZDKMKXSGIeWayiH8GoYZ8MMDYwQQSES8GAsOnWEi",
-	"GNdq2AWiIaZEaXjURf9f0Xh0yMwMioaa8fFBL2gYP7jCKrJ4TfRrp0dxsbXpqXix0HLH/YaaMzjODqdh",
-	"C/XhJu33H4WQDYG//+Vv8KTf7/eDbonbRHoXl1iNp9M7KgsKLtSURa9BhcWhR1PVM9fmqe+If0dJrCdN",
-	"Gi00dIPSZlQql8pbvqibw7fsq2kipN6UP0IRp1PufdRO/sYCmnsS7YmkJFITSjVIMQeLbejoCYUJJRGV",
-	"wBQ+OS5Fn8p52/JWzRI5fGvxlsXAJVWYNG6EOrWYstCXd831UulhDlU3iORiIFPuf5MafK9P++VD8sjR",
-	"EWFxGxhszIWk0cBipLrkyhhUym0ysWVuF6TxPawnmxymindyqAtMdTNk5/jxHZeTA5vp97iuTzMOz+sD",
-	"npbLAw6f9j3MH9tll0xy/GVlFvxZm6aGmBhVs5nZu1cxZny7bGNsXvWUTKGT2PT0qu4SujhGOeRhTQf+",
-	"qdHR27tTx0vrgWpBVpsAUHE6rsK7da2QRcmKYqHXYixSvR3OSezxvy/pTNzTLMNBlZHYWZIjJHFMpTek",
-	"LulIUjUZaHFP+cZo9Tlbpeq1teqftLHFYErCCeMUnCAt7KEZiVmEdTuDnJM9UQ3tghJNE3ozEVgy4zyC",
-	"inGlibOPNi3aaCjYkoTTTLeUrOSWQI6QidaJOj06isg96UV0lhUDqqM1UOWzErLlS0F1PAUf2V4YUe05",
-	"Wlv0gQmJbSMsbg70PrZ3owXXhOWeemY/Ma4Y0pX9zyDlIZVmIG5akiiKMVUgUm0HmoVu1wmnMUsQPivw",
-	"uXtmi30NH6IpClrgD8U0/UwB2ttAozE9BU7HRLMZhRzephJoAalQH5v6mGsOu2c8Wllgas7/D2agUWPC",
-	"FquueulKG8PhdTYa/TUiDSMtQ+5LIUFSQ5Y0sokwPECP0qQaU7YW6W7qItkLzt+xCmclcjPQXNxsc7ja",
-	"uMELm1mlVRdWQMnCk6vjmMaNtdVdnozjjxOiEU8kSSAkRoGMqMRC9S7Q3rgHBKbknh6mCThxB2SkqXHv",
-	"7K5t1VguajMG5DZDJ6nGYmkzR5oM3BTeuFtd9IoQK4k2i5CJ0ShmlRxlSfUlE6HFttJK0pCy2YbgqFBI",
-	"6rftGpSm2JiTeH3FdYXjvRneNlq9dlLIyiZMJs+JcsIHOiQMaVIi44N16Lix5Y2oU4lUhnQtMXNlh1r3",
-	"NGKhXvXWD27Yh24wZyO2aviPZswaEUWUiznkBTTFCVaJpUrJNYZsVbl/cNK3UGhWW3lZB9/YRWzNavtP",
-	"FVGz2yhpkU1MZINjEi58quN3QrKfjZ0QQzbMBWqAcbD6wq9Kcv+r3+9X7pL43LhQZsb696Pg9M1yTJ9L",
-	"FXy47RZF5a7oEWOE75YbRU2NrgZTEd77pd6/gIvaLR9fK2VsWR3btFRr96QiOk2EpjxcwD1dQDgRinK4",
-	"W2R60SMFV9myTbGLnu9nCsJYhPdFHVshhKekZv8trwrLLg8srZbObxns05yrcu0KNdvYydaSuX6uuWDO",
-	"4W4lpKtc6eRZQTxlbewwo1Mze8UQZjRl3Ct0L60jvR1VfrQXXglNVibzbfvSZYiz/WYaLcjT5Eu36kyN",
-	"Vge/8FWdPzXIkhrtvvvmFy2WBYAVnVHJ9KKqMkci6AZzIjlDIRNKpllI4tXB9DWiu1dM+wpYbS2EP7a9",
-	"VcZ3pc5GTdIt0kieSg0FKr2zLkbXqLxhKNWwbLUvmz9PEXnMgnzRgdVejaW/M7uMmbJFuT9+c3X45WPo",
-	"zI3X4YxMIJJCOKHhPY2AjAnjCotBPxq2j63l33G9oxV1gzul6tUXKzyhJTX+GbVViiINyZTJoXlKVVA2",
-	"K5A0ZL9NIrzEGCtT1TsxpLqNcOmISgy9qIXSdJqFSjPkQCiEjBgnmjb5aWNiLBfMoDDPEose03q7QqPN",
-	"C2XaKXDZ+/a+U2VLJ83kqO9CRoUqC3S2UdUu/BcUyp/KfTGLb1PctwVrbKoPfqHf1fTbPM9qnNJDN8tc",
-	"0C0Cuesf7koXcWXgpeQytoxtupC10CEq8/XKG5z7uP0ESoYDLxTGtqGYhWvOwjggSivx1NqcPsC2nnOJ",
-	"g2u1craNYnGfILkusUbNVz377gzMEYN5Dk7MFub3mWLk6GpC+HhCWC27+XglS14b/+HSNabw3e8OqVKF",
-	"y9LaUcCXH76ioeCRKt0PstMBTgfuVU8Zhidj2ZQl5smgmTn7mhJZToOW7De1uqII0fEn5TnYCibqAFbA",
-	"qSDFLes98nytBtr3lN5ptXs3qSa2KfD1IPPZse5uTzXAWkzqxZQk4f03VPz+6vvvmsgaUaJTWVN61SFj",
-	"KqaYlfC4s4UF2CBgtyS8ifm4CzHRt9CxEuzgFGvdFOp7rHzjgGrFmJjZ35Wvyus14/TKoqcbXAjG9Zp1",
-	"Xt0KrD40NUyM9f3sOpQvLU7XBi1HcAWK29aVClOiCnT1VzU3uIbK2JRvRuyd79zxWBRIGgoZ0Qg6d3Qk",
-	"JAXFpknMRq5Bz4FXco1cY6Y1k0VaJG3lAmInVbuuzRO2LCrhM9t7BsLt+kRxLuLYJQHXJY+cRVeSB7I6",
-	"4n8rj3OFOfZpgvv/PNF4a4JvSVdl0wZfaD2/1vpHl2xsKXJMbe8r2sIQWcZ9iZxvrTFlPKLv/NOuXWJt",
-	"51irDHSpo5xjobLl0v5a8fqnJGvDtAFPbFgaXWfAuhe13DWsbdWt7dvQD0VCt7inkyNmFJPxmNo+IjRS",
-	"A5IkUswwTO9BU3HOP7rUwgb4ucuau6zlUWaDa1b2csqxSzSxgEHsMJVML67MQg4gtGDPUlvAbX+9zNj1",
-	"99hGC8FCh61m7U60TmzrN4yEN8uVyD2Bzv//y1//8X/+3wEwBQSm4o7F9HDEpNJAtKY8woKmOxLeUx71",
-	"4GIiOFVAeASREBKylIkyhk4R080qnsiUwtnFq2c3XNKp0HRZ0DePxKlngKkIBTY3AcUVRtXNK0ctEHjl",
-	"u3fDb/jnn58LPqMcja3e558DWmt4FQL9JLum4uSeDkKiaA9eYW2ftg8uX57Do0ePnvbgBRZUhrlig+E3",
-	"L66HQLiaU6lu+PD9jeWem+AU3vR6vdsu3JSDQ+bvN0Gv17sJ/qdxEz8MEVRN7qmC4W/toK9sXzTsZPjV",
-	"EDr4Hzj++//660m/3wWnOeBJ/6B3wy1Ij9+9O3ry7h3ciWhhjivv3zds6xQ4hDnTEyCgqjWXQyO2hs+g",
-	"qB/MegCqG06iCIa2iPIU3ry/sddJbgKzS/Oe/Z+TeDfBh9thD1wSzIDGqHKVQZDyey7m3B5CdkqGls3x",
-	"DC++v7qGo9nxEUn15AhraIcgqU4lN6SoJkLqw5jNDIWUXcXO73+8PkCMEpBCE2zc4VwwO6QHV5RHN3xo",
-	"1hKS/YxbPAXrDrqrGmUfDv9ChyC4K6cVekIlDI9mx0Ospe2B8XjUKQwz8hviPYKpovGMqoMuDF0ebXjD",
-	"zQMmS1QLKr3TklLLNkwa3EiaCKnxTSR2Ox/MJyLOepQc9OCMW0jsHz5TwCLlKBEe9x/3boxTGbOQOofd",
-	"9aQ8S0g4oYcnvX6p1tTy+9nFq6B0wSPo947tKJFQThIWnAaPev3eIyxn1hMUQkcTvELys/WeUEwboYlY",
-	"fRWhb6TdLZNaY8uTfn9JU8vNmlm6FXy9LA2VVCRocPrmthuodDolxtELXrMZ5S5TQsbKyGE0dM07R5KS",
-	"aLF0c5dmxKfZm136Q8mW9M+Ug1Zq+tmODzMrMwixVBcRTe6IopmQO/DiCVk1YvqQzrJOuF6EvWZKF43a",
-	"0M4vNcxtMZ2LIUeuoe6H7sqRtknsGgOxQ+4a464FjvL1ec3bFG7Ux7Z1Lls26e3ye+yJ/LfNVO3W528a",
-	"vPFstU2uAu12j4xRax/oY34zAhxJbs0nOWdcTygglYOWhMVd4HRuNJs1iTooq8vsgWPLDKIneRtUa3Er",
-	"7e2dgDMBUyp1nX6MboVOoRZzQ+foPYs+ZJMywQ9Rex90IVUpieOFUZVzDsRozT9e4jw9uLa1SzdcUR4p",
-	"YNqaAlhzlHVhqvQXwrIn1FCueNHpW9WDMwvbXMh7hY1rcZgLbFodVJUAWefgMyyrcUW/X4tosTu6qPUm",
-	"/lA1s10Tgr2RZTVS7qFKHKB2Lre/ZjzKy7WdbSe49dmhoBB7XmgfV/puVehWT2pkm9/s8tPsS7xhAjjK",
-	"2sySaHqIhiuNIKHS2Gki5RpXNr9tjVbWIAQ6j0+ewlALMZgSvhgY/2KaaDXEO781HeKuVO2DdiqX3/5D",
-	"COe1GAPjjmRc45YutF7HW0UnwkbjMkJpnJ15vrfDK12jW+v0HrfdnYt2oC/cLTz0dos7eKTqkEBHSCBx",
-	"XL2e95nKXlEHyzHuJmvnzcvcbeJ0XnWXrKNk/lwB6RkCIuKoBilGgFHUMz7uwYWkyvjUfAzEOPHloXpC",
-	"NJaukhhNaOuNUTOjwYlyvpQdLEbAtLLSwxqdIzJl8eLgFHUTUWblmHKfOnGVltd5um33ZFUr5vwPkQqX",
-	"eGB1am2lxVIcZqnx/7w07iGM/9p3N3hsS7fDCYsjSd2lWKZKHnnLtxyKRqebGPn7tH9rDWw9pFFG9seL",
-	"M7NKOd4GHQIYutATKdLxBHIUVXxEOQ5usfOGTx+cY3nh8zLy98HC9SbGa/Hw8R6W953SuetT8PEnZGcC",
-	"UqXm6kk0+RV9CKs3Ymo9k+ohPce/1w5plRq1L+1iV3Yma5okelEOnnW4yFm5C1wUEWAfCbaFcJbtrP9A",
-	"RFDtH/2RGPsGLfslRLCp5H31HHOWSVbBWEXhn7As+AGZ2FZSPrAifsDzu6RG6RjjeypmVX6GzlTMjMmV",
-	"cmxSoxUYBz+LIjNl9HWqqEcGO87PWWSpnn6Rj3p4LX1dVchoppqNuk22KOhqM8sdROLyBgjr0Ue9X2Hb",
-	"tFnP4vVsTyymaqLoKr2z4BsDJiv1w46bQoJrFmnLEFu6qfgge/tPE9qrNHf1cFtBnTsya4rMYcflFxWl",
-	"pZ7wXZdvlBiPYzKjxU0tnRfF5ap9iMhqi+oHtnKKLroPYeNwKF1UWy7ojhi2smp3kX8gMYtAirlLPltg",
-	"DSu5Gy/QEbnnYHtaQWK9X2D2suaIxcarIHxMD54B47PKlMY9NiDQqAc/Mj2Boe069ZU5kyFwoSeGl5mC",
-	"uWRaUw4pj42fbt1kKebmGc6ZTeAaWDVmuOHZFEQDpifPLHDokjOFrfUIqKIBWtdsNCbhvY01ZwST7bRr",
-	"lYrrYoFJSJ8j7tqFtasNr8zOu3B5PtfnqjCan55qSZxkfbw2mOp2GRtO01gzo1OOjAI5jIgmVWaolZey",
-	"uFoxdcc4QQBXdWSMfcVBD2vcVPrReVON9slHs69dqCRvsR/On19f/dlQ4fnVD9BJE0WlhrtFPfR4sC6n",
-	"H2nzF5dlabP6c1mJr1xnb2yE5BmPeiKh/N00tseuDsVoxEIaiTA1pkivxGfTuIf/Vk9lNbk0Iz4ZrLtJ",
-	"aSHyLeIgQxx0bBdE7IJwPmGcugTQCz6OmZqscRSZV7kK/8ED2BHLbIhd+VtLFNI+3K0HsiQ+iav1QMdm",
-	"P7BWPrmSnreFSXjZ51mlaT3hIBJbM2gHrckL9Sxt/WvB65OF14Z5pVSKoXiM52OSz1khpP69mM8UUCJj",
-	"RiWk3PiKOFw1M21mTlr7kulec7a1D3J+aH4Od5cGa21nHmJDBOzCasWJyglZm9E3EvWPl+C+W3pgbbQ7",
-	"xiOVZ3KxXJKpDaxdJDakzEOSt8Je7u3X+mY/gNO/T+/R11jcVx1S2u/Hn/AZL/OXrS0toR86mQPZdRWs",
-	"ZbFBZyzC67Vb6go/DWhJ7C1Od+41QcpsIaORD0PoEAhJTHlEJERkkbk1pS3lVwuxg/fQ2G22eHWohXlf",
-	"w1QoDY+/BPwq7kHvhmOhia1IxBLi7J5U44LIKRAoLjxlqdDsGg2NALeCqwlOAcvOsYpAaZHc8A5WseKd",
-	"qryJ+BOYMp4a0TdnxjeCJ32YHnRtmntY3HAZQkdLMsOPNnThm4sr+Mm4TxJcE+MDn7NTMl+wDn5Nb8fa",
-	"ly0fBPcHpnZYvLYZy42p2PCL4pXbdz6zFTH18Zz2Pa/SpSUNlVFXt0Q37riz07ZlL5jFfgh29MrgZdGh",
-	"+ucL9qNrvZ+ueOBYUeNDDfsMGV2kFfMchCs7x1IG6Pzjb//3H//7bwcwwg8ToJibMx6J+dpE0nbeKzNr",
-	"5/i5GN+xr0qvnWcfmtmFHYxzAWloLRSN4b274IgfwTTMswdWmS511b/9ZE7it7tysvOynpwKLVJbCyqm",
-	"dEMb7tvFL1bcbo+qYcRVK36XyoIpPSr3p2+R+pUvfO9J3Ps/I75tddy5+zbDzrzvSs1b8RHYrE7MZlvs",
-	"TZfVFXEG667N8nJWucibMf873D8otZldiyTy7retqc+sge1681V68O5VKBTdbD2iIDvUHYsBR1GtzJ9R",
-	"XDn35+mtTOUMp8MS+kRbQ8O4RfYimrbN3jvDUkfg4cEzGJbahw7NePzsdAR3FBszM23r+R0J3HCmYJhd",
-	"kB1m7ZtJrY84dOYTFk6MM9W1FxAntLCStcB0O43GztfLsj9DcD0cbV7qhhez5q3SOu3dy3GliZjDiMiD",
-	"HlxmOaWs2NvewrTbIwoyoWpeu+HDcm/kIWgax0WQBJsGMo1dyiNh7/gZcyW/aDqstQQd2pul+Z1CHIgr",
-	"33DXd9U4Dnjf0n5CnIDCNjUGZz6X0JqrTrLsSZRXWt0+cEzWtX/2pYaS2PnePI8rJlmz6F06Da0gfEfn",
-	"xYofrZZoeA8Mm7WIVBffa3B9YBtMX6iePN7ilwKuW0iJyDHYPJ/Y7Gzpvg1Txkfx2eOJZDMSLg6eWZXo",
-	"7lq43DIwfsNLzIokjIHGIRcDnGxQTIZXcw+V4xTivkfRQXYxwgavfU+InMZUKX/ptTFgv11kEZB9UHy5",
-	"ncFDF16XOlTsMyNqd4eRJ+tt2WYIEKUYCys81aX25jpmz7+X0VP76ORHV3u5DyPsYKpfzLEdm2Nupiwu",
-	"bEuysguXKKjtAxeu+SwvFVzDZnP8g80ilnLPFdOfpBqyUuqHxpUt9/vnruDLu7Z6CMNickeVe8odyyZV",
-	"eNgKdj8Kq+iB/MARVdve9kFuF6Atj8aFcRPK3aS9mUk8oTUvGeQn8/DXC5xjZLaUdaJRmiyeGb+CC4gF",
-	"H9trrDQphmxyzcC/t/7eKSBrfLyTSwXKbmL/9S175tFPUtey5xPK6lkcJeeMmTkJMQmtZ01sGWc3y/KG",
-	"UsGYzSg6PcXn6DyFLdULg9UeVG9uzaHaOIclg1TGwWlwhIftJmp8fwe7m7jeAq7xSKHPRKJQIxof/46h",
-	"p5IVsFenye6EZ7WgKfabsddL8xuy2HCp+37JJbmiXL7UQirv7JB9F87BJscebY3u4yGzd2uxi9WhvfCc",
-	"XSPMjaL33mYV2Fmi1Esi31DkNQ4uJkIL/EBRkdDCeI7xJPJWxNlnT0DL1GjFyj5yX6I5+7fu627Fp+ti",
-	"Sma0NoFjUfxk4oxK22/AxpSYhKwjm2rD/yt+aI6X8TvxrtgwFzpvoIlWV5pdQbUnM6d3EyHuW2d9XulA",
-	"Vr4lMmNOVyF4iRRahCK2s75NiSRcM443lY17my1w++G/AgAA//8=",
+	"7H3bbhs52uCrELUDtNwjy7KTdHccNAZuJ+nJTLrbY6c7g428ElVFSWxXkRWSJVmdNbC3g8VeDbD3C8yT",
+	"DTD7HD/4kawjS6fIzhz6KrGqioeP3/nED0HIk5QzwpQMTj8EKRY4IYoI+Os8E5IL/b+IyFDQVFHOgtPg",
+	"hxS/zwgK4TGaCJ4gRm7V0PwQdAOq33qfEbEMugHDCQlOg/yhDGckwXrUBN++JmyqZsHpk+OTbqCWqX5T",
+	"KkHZNLi76wYvBU+a879iYZxJOico5gsi0JhnLGqZVq+uMumEiwSr4DSIsCKHiiYk8M386rl+GUZMsZoV",
+	"A1I9kyDvMypIFJwqkRHv8FkGbzZHfk0TqvLBa8uN4WF5wIhMcBar4PRJv6shRpMsCU5P+vovysxfx/k8",
+	"lCkyJQImesOboHtx60CXpeka0Cm+PeDuNGxkypkkgEIXgo9jAmcYcqYIg53jNI1piPWajlLzxm9/lnqB",
+	"H0oT/kaQSXAa/LejAkePzFN55MaFGatbPGPo8uU5evr4yZcozV9zO4FVnYWKzrEil+R9RqRZUhRRPQCO",
+	"LwRPiVBUb2CCY0m6QVr6SW8kIjX0/eIxnIb783EDMN0gxVIuuIhqX548+aLy6VeeTxVh2ACuPOWjynfH",
+	"PlQr0PSdG6Rrll9az3X+JR//TEKlZ7QAopyd2836QVCF/NWMLxjiLCTPkB4SUYUoQ1wgGWKG3othipcx",
+	"xxrhyC1O0ljP+scv//T7w+9O/vz88OnF2zeBZ/8kSWO+JGRIow1ITI+dUkHkEKtN8bYblBZ3+qG0ugjf",
+	"4NOjI2wx5ncGjF/jMCGDrN8/+UKD4mu9B70F/w5qJ1HeTn4cNeDkG1h/OrshsVLxcMYzw+hzHvPlSYnH",
+	"fHmynsc015amz8mchmTL9URkTmL9wzCxuGWHHnMeE8z02Ob4qzj3ZkYQTlNEmVQ4jgEqn0lEI9TBiJEF",
+	"4owgKhFGkk4Zjg+CbpmKjk98BJfGWGm0qZHcoxPPu4JzRWBhWCJlVxMRRUIlkWb0LIvjOo+6hI80ZfyM",
+	"aTwW/IawAm/yLXsBnEVUvZhbTloFosZSw0ULBHbY1stSTQA+3Meh4qKFuPTq8ViPZCRdy8eCx+VDKz3e",
+	"ggbDGWZTuxMv5lSWUIAkjClhakhT7wo2ZBrCkJEFQ5MHYzEl656a3z+soX+YH2tWXIJd1x1edbDyxAWA",
+	"Kqst7/96JcK8ptKDNFSRpPqfVYK3hH4FdmIh8FL/XVYDTz+sQ546XGD+6iC+DX0jpTmGFCtFhKan//Gu",
+	"f/j07PAlPpxcfzi567w7Pbyu/nTw4cndb3znfg4wvbDScEeNIBNCn8CGMv7YswxGFsOdVYQaIBvLqQ3v",
+	"A+q5kQSEaV7/LlhM5VePg24wDX/unwTdYBz1n5a+K9b9nKRYqMTLjkJBsCLRVnJ4Q2o1KuoHn5oFW9+R",
+	"mRkeuc2KfbQNi+uWt18Z2Qf+AoyvWJpti38OGmWksQbCKpz7GFjV9g0rWL2xfXCfErZ9Ku5TLOECq3D2",
+	"L3FSjU28sEqBR4WI46GkyillFVVLZAQtZoSBmuP0CrTAEjEyJwIJoucMtWajOIJRTpF+soQ/EJ/Al0aF",
+	"1kpZSkRClSJRD10RpSibwotDGkk9wrtrGJILojUrKnseFakbhFhEQ8Y3OPHuThwpyg98V65CEkzjjdaX",
+	"mwZmP43nMywrUqJ6QC81xqGMKRpXj2iGJZJEIYzcx6ij1VTGlfEAoCVRB17obsiPE8zwlOysRLaz8xln",
+	"ZCPQOQ10Ffu41O/cdQOHZH5zIqZzYrC3CsUEL1GasXCGgKPnDGstcOp8SiqssrW8ztHolXlbj0MT8ouF",
+	"xz2JrjIC5oLMKqh22aV1lCDZLXGOGp5uJwndtneRgyVWUDPb1qLPHqm84Y6CJwhHkSBSPtMIpZba9tND",
+	"ojAmWICl2K0uut/dml+UFeKzw/+OD3/pHz7tDQ+vPxx3H5349d89Ue7WAm1nb1jOErY94l05xOaEnuDb",
+	"V+blJxoGFbrvBhmj7zNiX9Br3BMrWPXlG/deqxOqIPRV1LgP5S1XOj6V6uYWsIvi9itr+ZW1/MpaWllL",
+	"K61d5atwrgVwpWvdISYT5fUpvKQkjs6kpFPW4ljALCRxvFrbuRdjwH0zXu5IyFtGMlgk78V9wpVfi5QK",
+	"CyX3pUTCX8WQxX7sCipn4OPYNUzYRSe8d5A7WJaj2SUS3R9s14N1AxDuQ5DX6fNTyXNYxwshzBz+CGXj",
+	"FCb6o2qIZEr4hLCQyHf9657AEc3kMPEyYSIlnm7g4jeT5ME9913rJn6ikq5H7Jr0RzALCmckvDmkDHX+",
+	"8bf/+4///bcDhLWlH2ZS8YQI63rJlKQRAYM23+4zhOOYL0wgShKmkOIIp6ngcxyjlIiSu+YziVIe03DZ",
+	"C5rebzOTT1ZvTC3bhLJhDB8sv7U72xqSIRVhTFBnFBKmiBih36KRQ4TRgQYP1ttfTjlDnVHKKVNy1NWA",
+	"jgmWCj3qgi9FknhySPUIkoSKsumBB1owwzoSe43Va6uTwGQb02bxYaExHPcbKoOGqEP0hl7ZR4Os338U",
+	"IvcK+vtf/oae9Pv9ftAtcS6ejeMS22JZMiai4AaFyDfg1aAwMPRI/Xq2gn7qO+LfExyrWZPeC22ngXJz",
+	"IqQNi66e1I7hm/ZVknKhtuU1IY+zhHkftbMSrU0uPMkVqSA4kjNCFBJ8gQy0UUeT6IzgiAhEJTw5Lnny",
+	"yrH68lb1FPn6NuJTBgKXREKiQMNtrHhCQ3/Y3sr40sN8Vd0gEsuhyJj/S6LhvTnulw/JI5MmmMZty6BT",
+	"xgWJhgYi1SnX+vMyZgKzLWNbh5fvYT1wZyFVfJOvuoBU1wE7h4/vuCwf2E5Xiuu6iaPwPCfkaTkl5PBp",
+	"30P8sZl2xSDHX1VGgT9rw9QAE4Oao0f27pVPKdstchvrTz1pcmBwN63mqpQCc1ELh9xFbJdvcz52NU2P",
+	"V+aA1RzWJpgi42xaXe/O+WEGJGsSxF7zKc/UbjDHsceXcUnm/Ia4aBGRmmO7gFGI45gIb3hCkIkgcjZU",
+	"kEGzLVh9husPk0lMGTmPeXizpR5xpVWoBVUzrS1AoMDlA73PSEYieMYzhRhRCy5ueujNjCBJhAmehZxJ",
+	"JbJQSRNlowoJguN4iWY4TQkjEeTaDpgeFXDvM4kSzrjijIYo1CtGHW1KIElZSNCYc3VQROwMus6wBF1F",
+	"kLFJQoJ3u4jEkphcXv3utxdXaEJvB0wPV3/o5l5gcDLpaUMuBIHI33iJqJKITyYQcVIoS2OOo2fmS4AK",
+	"lSjB4oZEaMQNtEfdAcNhSFJloURZVfdcUBbxBerYTDX05QmaHSDMIjSJ8XSqv3LbhAVJFFGJp4KQ3oA1",
+	"dDC986Evm+xVRJiiE2pDP/q9HBmxKrZQIzVfvqedY4jV0EDAkzLqcRXOaUiGYA56Y1Me0NfWtWlQM5+o",
+	"usLNPicxTiWJhokvhFZFwMr6UOeMRYLTCNkRLrU6ZybJZ6ZMffE46Ab0hyskl1KR5MdUv3Pg+GouOvpd",
+	"j7gt1tayMzf+qmFqzLF8Lj52WEpz3ihRVmljGCU4nFFGkNW+CoN0jmMaQSrjMBf/niNU1ivcPJ7t9KaS",
+	"He3RbiCz0hpV22bNNbTy0jkpqlpyBnPzIQfITKlUnh4dRfgG9yIyd1nj8mgDUPlMCzd9KaoJp+A9XKCs",
+	"5tGarDvA611d3HYMR+87+jE5U5jmrlJndFGmLX7I7df/GWYsJEK/CJsWOIpiiNVa10DQ1RNdbxLPoAYh",
+	"fKbjc/usJCy0/YoUhz8kVZp7gZGOSDQlp4iRKVZ0TlC+3qbm2LKkQufc1skHnpPhPPe6xPEPk+D03QZk",
+	"Yjw1dw04be57vaEsWlveoJHqj/pFrVBzUyqx7qMrpU2Y1+5t8MJhoalz1Ym95Fr3+NkIb0BmwAqP+k4U",
+	"JOKYk7RDFyk8yHpeDItee2JuaTYasv262kjMuzY9S6tWXlmKCzqtj06RWzU0ObseIfh2ZsWe1v5CrFXZ",
+	"CRFQJtVFpDftIYwSfEMOsxRZHorwRBGBsN21yQXO+bejambyLgRRUKqjx8jSoR3CG02p83MeQn7odnEP",
+	"q6e1599bDVfNqLSivqbsPkOlicFVUSi8Za5dUu7TGVd8V9YqSEjofMttypAL4rdeGxhs6gk2l7JX8L43",
+	"H6iNBt5YlllSoBZYWk6JOrnGbMnjYBP6aGx5K6yXPBMh2Yh9XZlXjQMuoqFa99VP9rW7brCgE7ru9bf6",
+	"nQ3iT8Bv85UXqylOsIosVQqpEXqrfvBHy9UL6WtEq5ck4Yt9RGKMavKp4i9mGyXptI0TQMMYh0ufSPo9",
+	"F/QXrdTEyL1mXdGIMmTkkF9E5R6mfr9fqZD0OapCITcX/udCgtTPS6VsijwoE7erNbhmlFYOE+teaHK9",
+	"fwEnXLd8fK2Ysal3qB6Msb4H1Bk5zWd00EUYvaWHL6nGCCKlVSs7I80p9GMu0JirWRdhQZBbtSf60lTa",
+	"Gx6AJOWKsHCJbsgShTMuCUPjpZPmHh67Tq1vN+ONBV94aHIWn+CaKrzemF9buZNX5jUV4E3V3nvUXqvM",
+	"pKpyrPqu4q9bozQ0ILeznKnjkQVMKy1c5XIzT4MBVFJaRdVqgVPlNG1FCWVeuXFpvJ27uV0/2lVaiR9V",
+	"BvNt+9KmRLn9OqEc5HlhK7dqtaVWh0rhG7D269CFtdt9JdtXFq6K0kkyJ4KqZVXqT3jQDRZYMAp8MhRU",
+	"0RDH6yOeG4TgrqjyVWyY5D9/AHKnFKe1agcIw26RN+FJTZRIZmNjfXW11B6FQo7KBs2q8fM4vkezyScd",
+	"GgHcmPp7vcuYSlOF8vbbq8OvHqPOQhtkVk8GGQFpEyRCeIopk1D98NFr27hY4nZY1X92cHm0lkzsuUrA",
+	"MMnhWMp6zuIaS3NFZZxD2Uopgca7Mk41j7q6lO3KCjTt7JI+VqKutQlee1EoG6XiZEIE+MuML9wFxRxw",
+	"UMi5iCjDijSJcmuMLqeZgkRwKSRNZG9icc0FwoVUoMzlSnwnOUC50QoOEirBwH0GCcun5fIwk22EIhLS",
+	"qEXd35hGtswg3j4Dtp1IVn1vCpkrUD9pZur4Ki0rhFOceBvi78PUBOHzqSxNPfkuWfs7UO+2cu9XEvu3",
+	"ILEmylW96R7UXuXQ2AGSm+PfWofDWjdeyQHR8m7TIVFDPdCrNksHtM6I3QeQIhx6V6HVTAJZK81RKEMA",
+	"0orXvzamb2E7j7nCXWJ0G7eNYnIfr3tTIo2ab+Ls+zME+R36ObKSoLCEziTFR1czzKYzTJspCmtI8o02",
+	"5S5t8y5fb5mQSFlYj61dl3z5VFck5CySpdpk68aB4ZD9NPCF8xtma5OX6CfDZtD4G4JFOW2opAXL9Rm4",
+	"AI4fpedgK5CoL7CynApQ7LTeI8/naoB928jmx/bP2KaSyYiRzVbmswZsXXHVXV8M6oWUwOHNt4T/4eqH",
+	"75vAmhCsMlGTy9VXpoQnEDvzeBYKPbqBwHZK9C5m0y6KsbpGHcPBDk4hN1yCSgKZ4gyBWNGKuvtd+rKi",
+	"X1NGrgx4usEFp0xtmBfdrazVB6aGFrS5y6O+ypcGphsvLQdwZRXXrTMV2k510bX2YJUI9gYiY/uMgFvf",
+	"ucOxmFiliEiEOmMy4YIgSZM0phPbxPDAy7kmtnnlhqFHxdO2TBm+l4oh2woT2jqW4On27pZwvTlSnPM4",
+	"tqHqTdEjJ9G16AGkDvDfyW5fo459mlDRP09sx6jgO+JVWbVpzYmD82utF7AmSktRQGb6g5IWgnB5ISv4",
+	"fGtNBmURufUPu3F5lxljo7KJlbZ8DoXKlkv7a4Xrj3la4xY0sWUpUZ0A61bUauu1tlU7t29DPxXpAUWN",
+	"cA4Ym98LTgISyaGrT/ODqTjntza0swV8xq6x3EYWpXt5dU5vDQxmiiYUIJ4QZoKq5ZWeyC4INNizzBQ8",
+	"mb9eOnL9A7QahWWBwVbTdmdKpaY9LgQlmpl6+Aajzv//y1//8X/+34HpkJnwMY3J4YQKqRBWirAIcvnG",
+	"OLwhLOqhixlnRELadcS5QC56JbWiU7jXXbIfTgg6u3j1bMAESbgiq/zvlarEKKFMIhMmQkX7BNnNKy3M",
+	"IqDdTG/ABuzzz885mxMGylbv888RaGumQFLrumZOyfANGYZYkh56BWmtyjy4fHmOHj169LSHXkABQpgL",
+	"NjT69sWbEcJMLoiQAzb6MDDUMwhO0bter3fdRYOy/0r/Pgh6vd4g+J/aTLwbwVIVviESjX5nXvra9I6F",
+	"bs9fj1AH/oOO//6//nrS73eRy3J/0j/oDZhZ0uPb26Mnt7dozKOlPq68x/GorZvyyNUiyGq68UizrdEz",
+	"VKTOuj7JcsBwFKGRyR8+Re8+DEykeBDoXervzP8sxxsEd9ejHrLxSL00SqTNX0MZu2F8wcwhuFPSuKyP",
+	"Z3Txw9UbdDQ/PsKZmh1BzckICaIywaBZ64wLdRjTucaQsqnY+cPbNybxHyPBFYamYdYEM6/00BVh0YCN",
+	"9Fxc0F9gi6fImIO2tLFsw8EvZIQ4s+UnXM2IQKOj+fEIak96SFs88hSNHPqNoO4ukSSeE3nQRSMb0hwN",
+	"mH5ARQlrkczGShBiyIYKDRtBUi4UfAnIbsZDixmPnXfuoIfOmFlJXgVBI2kxET3uPzaVDTENiTXYbd/u",
+	"sxSHM3J40uuX0qwNvZ9dvApKBZFBv3ds3uIpYTilwWnwqNfvPYLyHzUDJnQ0g5LLX4z1BGxaM02A6qsI",
+	"bCNlqzJrzb9P+v0Vjb+3a/htZ/D1+9ZYUuGgwem7624gsyTB2tALXtM5YTbehKdS82FQdPU3R4LgaLly",
+	"c5f6jU+zNzP1XUmX9I+UL63UGL0dHnpUqgFisC7CCo+xJI7JHXjhBKQaUXVI5u62AC/AXlOpiiaxoOeX",
+	"LhVoUZ2LV47spQN33bVvmkb6G7wItwhs8N4bDm/5euHnLZK36vXfOpZJ7vXehHDsCU60jVTtFOy/WGHr",
+	"0WqbXLe063skjFrrYh/x6zeQRcmd6SSnDMhmhiGVwDTuIkYWWrIZlagDvLpMHvBumUDULG8VbzRuqbx9",
+	"m2AkRKXMbKmZlq2oU4jFXNE5+kCjOzco5ewQpPdBF2Uyg+JACV33sZaaf7qEcUxdIU7TAZOERRJRW5YI",
+	"OWauA2SltyGkuYGEsqmwVt7KHjoza1twcSOhuT+8Zh2bRgZVOYC7XeEMMpxsavo3PFruDy9q9zfcVdVs",
+	"W49xb2hZ9ZR7sBJekHvn299QFuVFBVa348zY7KjAEHNeoB9Xen5W8FbNamibV0L7cfYlFFcheMvozAIr",
+	"cgiKK4mgWQgOQ54xBTPrv02OnGtOhjqPT56ikeJ8mGC2HGr7IkmVHEGPjJoMsSXI94E7lWLx/xDEec2n",
+	"iDKLMrZpXBe1lq+vwxNuvHEOURpnp5/f2+GVys43Or3HbbXm0R7kha1aB2u3qFnHVYMEdbhAOI6r5eyf",
+	"SfeJPFgNcTtYO21e5mYTI4uquWQMJf1zZUmmGpvHUW2l4AEGVk/ZtIcuBJHapmZThLURX35VzbCCVGUc",
+	"gwptrDGiR9QwkdaWMi/zCRSFA/cwSucEJzReHpyCbMJSzxwT5hMnNun1TR5u2z9a1fJq/0O4wiUcWB1b",
+	"W3Gx5IdZqfw/L733EMp/7W4yFptU/XBG40gQ20SCypJF3nLfVdFkfRsl/z7131rzfA9qlIH98exMz1L2",
+	"t6EORuC6UDPBs+kM5SCq2IhiGlxDpyqfPDiHJM3nZeDfBwnXL1DYiIaP72F63ymd274+H39CZiSEq9hc",
+	"PYkmvYINYeRGTIxlUj2k5/B77ZDWiVHz0T52ZUYyqkmqlmXnWYfxnJS7iPHCA+xDwTYXzqqd9R8ICap3",
+	"V3wkxL4FzX4FEmzLeV89h5hl6pIsqyD8EZKrH5CITbLnAwviBzy/S6KFjla+Ez6v0jPqJHyuVa6MQVM3",
+	"JZE28J0XGSqnJ5kkHh5sKT8nkZVy+kX+1sNL6TdVgQxqqt6o3WSLgK420t6DJy7v/bEZftR7JbcN6+5L",
+	"2Ez3hGSqJoiusrFZvlZgXKofdPvmAtlG1SYNsaX7mG9l7/9pXHuVxvIeaiuwc09qTRE57Nj4oiSklA3d",
+	"tfFGAf44KhwubqvpvCjq3O6DRVavx3hgLafo4P8QOg5DpZrB1YzuiELrx3YT+Scc0wgJvrDBZ7NYTUq2",
+	"bgh1eG45mB6QKDXWL7K9yCY01lYFZlNy8AxRNq8Mqc1jvQQS9dBbqmZoZLo0fq3PZIQYVzNNy1SihaBK",
+	"EYYyFms73ZjJgi/0MxjTDWAbPjZGGDA3BFYIwpNnZnFgklPT3g0jWTQMhfLoGIc3xtfsEMbttGuEiu21",
+	"AkFInyFu22u2iw0vz867VnquNLZZGM1rL1sCJ67v5RZDXa8iwySLFdUy5UgLkMMIK1wlhlp6KY2rGVNj",
+	"yjAscF036NiXHPSwyk2lf6s31GiefDT5molK/BZaQf359dWfNRaeX/2EOlkqiVBovKy7Hg82pfQjpX+x",
+	"UZY2rT/nlfDJG/fFVkCes6jHU8Juk9gcuzzkkwkNScTDTKsivRKdJXEP/q2eynp0aXp83Fr3E9IC4BvA",
+	"IQc41DFdg6GnxvmMMmIDQC/YNKZytsFROKtyHfyDB9AjVukQ+7K3Vgik+zC3HkiT+CSm1gMdm7nctXxy",
+	"JTlvEpOg2OdZ5cIczBBPTc6geWlDWqhHac29ObughVeHeSVlBq548OdDkM9qIbh+V91nEhEsYkoEypi2",
+	"FeF12Yy06TFJ7bb3e43Z1i4tv7N4d08Ka21nHmQDAOxDa4WBygFZE9HXHPVPl8je7X5gdLQxZVFxWTik",
+	"S1K5hbYLyAaYeYjzazhWW/u1OzsewOi/T+vRd6mJLzuktN+PP+EzVqYvk1taAj/qOAOyazNYy2yDzGkE",
+	"FcA7ygo/DiiBTRWnPfcaI6UmkVHzhxHqYBTimLAICxThpTNrSlvKSwvhxouR1ttM8upIcf29QgmXCj3+",
+	"Cs14JuRBb8Ag0cRkJEIKsauTahSInCKMioInFwp1ZTQkQrAVmI0zgiDtHLIIpOLpgHUgixVqqvJLN56g",
+	"hLJMsz7bMfpJHyUHXRPmHhUVLiPUUQLP4cKoLlRL/6zNJ4Fs0/8Dn7FTUl8gD35Da8folx7dz3/3/p6T",
+	"17YjuSnhv90yUlmuvvOprQCpj6e0H1gVLw1qSIdd3RLe2ON2p23SXiCK/RDk6OXBq7xD9auT7kfWeq/N",
+	"emBfUeOSqPt0GV1kFfUccZt2DqkMxcVIE7jIB9icayi/IZK0nffayNo5XFXnO/Z14bVzd8ndPvRgGAvh",
+	"htQC1hje2AJHuIBbE889kEqy0lT/7pMZid/ty8jO03pyLDRAbU2oSMiWOtx3y1+1uP0eVUOJq2b8ruQF",
+	"CTkq3+fSwvXBAL0oMjDvg91XJ/nY7Lhze5fR3qzvSs5bcQG9yxMz0RZT6bI+I05D3TYDX00qF3nL8H+H",
+	"+oNS0+KNUCLvpdwa+nTtkDcbr9LR+V6ZQtEb2cMK3KHumQ1YjGolfodx5difp1M3XOTzmTQp9KkyioY2",
+	"i0whmjL3HHRGpf7So4NnaFRqFzvS70toPYTGBNp8U2Xy+S0KDBiVaOQKZEeuGTiudbtHncWMhjNtTHVN",
+	"AeKMFFqy4hBuJ9HU2nou+jPKb4qEuNSAFaPmDec67T32YaYZX6AJFgc9dOliSi7Z21Rhmu1hiRxT1Z8N",
+	"2KjcaXuEFInjwkkC/Rupgl76ETc1flpdyQtNR7WWrCNTWZrXFMKLMPOAFQ3qEdRbMr1ZhJGENjUaZj6T",
+	"0KirlrPcEyuvNE5+YJ+sbSbuCw2lsbW9We5XTF3r8X0aDa1L+J4sihk/WiyR8AZRaNbCM1VcVWJb8jaI",
+	"vhA9ub/FzwVst5ASkoOzeTEz0dlSvQ2V2kbx6eOpoHMcLg+eGZFoay1sbBlRNmAlYgUUBkfjiPGhaepc",
+	"DAaluYfSUgp2PbOBXOBCJb2MGRZJTKT0p15rBfa7pfOA3AfGl9sZPHTidalDxX1GRM3uwPNkrC3TDAFF",
+	"GfjCCkt1pb65idrz76X01C68/uhsL3vNxh6G+lUd27M6ZkdyfmHboNIWXAKjNg+su+azPFVwA53N0g80",
+	"i1hJPVdUfZJsyEqqHyhXJt3vnzuDL28s60EMA8k9Ze5JeyzbZOFBt9r7EVhFJ+kH9qiaDrwPUl0Aujwo",
+	"F9pMKPfk9kYm4YQ2LDLIT+bhywusYaS35DrRSIWXz7RdwTiKOZuaMlaSFq9sU2bg31v/3jHA9WbeS1GB",
+	"NJu4//yWe6bRT5LXcs8n5PJZLCbnhOmMhBiHxrLGJo2z66K8oZBoSucEjJ7iJkZPYku1YLDag+rdtT5U",
+	"4+cwaJCJODgNjuCw7UCN25ygu4ntLWAbjxTyjKcSJKK28ccULBWXwF4dxtWEu1zQDPrNmPLSvEIWGi51",
+	"P6wokivS5UstpPLODu72Qrs2MfVIazAfD6mprYUuVoem4NmVEeZK0QdvswroLFHqJZFvKPIqBxczrjg0",
+	"5y4CWuDP0ZZE3orY3bKDlMi0VKzsI7clmqN/Z+8gLC5YjAmek9oAlkThttA5EabfgPEpUYFcRzbZBv9X",
+	"7FAfL2VjfltsmHGVN9AErStzJajmZBZkPOP8pnXU55UOZOUqkTm1sgqWlwqueMhjM+r7DAvMFGVQqazN",
+	"WzfB9d1/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"github.com/oapi-codegen/nullable"
 
 	"github.com/dakahq/daka/geo"
 	"github.com/dakahq/daka/org"
@@ -177,12 +178,12 @@ func fromFences(in []geo.Fence) []Geofence {
 
 func fromSite(s org.Site) Site {
 	return Site{Id: s.ID, Name: s.Name, Address: s.Address, Timezone: s.Timezone, Crs: Crs(s.CRS),
-		Geofences: fromFences(s.SrcFences), GeofencesWgs84: fromFences(s.Fences), WifiBssids: s.BSSIDs,
+		Geofences: fromFences(s.SrcFences), GeofencesWgs84: fromFences(s.Fences), WifiBssids: s.BSSIDs, MaxAccuracyM: nul(s.MaxAccuracyM),
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
-func siteInput(name, address, tz *string, crs *Crs, fences *[]Geofence, bssids *[]string) org.SiteInput {
-	in := org.SiteInput{Name: name, Address: address, Timezone: tz, BSSIDs: bssids}
+func siteInput(name, address, tz *string, crs *Crs, fences *[]Geofence, bssids *[]string, maxAcc nullable.Nullable[float64]) org.SiteInput {
+	in := org.SiteInput{Name: name, Address: address, Timezone: tz, BSSIDs: bssids, MaxAccuracyM: opt(maxAcc)}
 	if crs != nil {
 		in.CRS = ptr(string(*crs))
 	}
@@ -195,7 +196,7 @@ func siteInput(name, address, tz *string, crs *Crs, fences *[]Geofence, bssids *
 // CreateSite adds a site.
 func (s *Server) CreateSite(ctx context.Context, r CreateSiteRequestObject) (CreateSiteResponseObject, error) {
 	b := r.Body
-	site, err := s.org.CreateSite(ctx, actorFrom(ctx), siteInput(&b.Name, b.Address, &b.Timezone, b.Crs, &b.Geofences, b.WifiBssids))
+	site, err := s.org.CreateSite(ctx, actorFrom(ctx), siteInput(&b.Name, b.Address, &b.Timezone, b.Crs, &b.Geofences, b.WifiBssids, b.MaxAccuracyM))
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +228,7 @@ func (s *Server) ListSites(ctx context.Context, r ListSitesRequestObject) (ListS
 // UpdateSite changes a site.
 func (s *Server) UpdateSite(ctx context.Context, r UpdateSiteRequestObject) (UpdateSiteResponseObject, error) {
 	b := r.Body
-	site, err := s.org.UpdateSite(ctx, actorFrom(ctx), r.Id, siteInput(b.Name, b.Address, b.Timezone, b.Crs, b.Geofences, b.WifiBssids))
+	site, err := s.org.UpdateSite(ctx, actorFrom(ctx), r.Id, siteInput(b.Name, b.Address, b.Timezone, b.Crs, b.Geofences, b.WifiBssids, b.MaxAccuracyM))
 	if err != nil {
 		return nil, err
 	}

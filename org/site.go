@@ -26,6 +26,8 @@ type SiteInput struct {
 	CRS      *string
 	Fences   *[]geo.Fence
 	BSSIDs   *[]string
+	// MaxAccuracyM: Set with nil clears the limit.
+	MaxAccuracyM Opt[float64]
 }
 
 var bssidRe = regexp.MustCompile(`^[0-9a-f]{2}(:[0-9a-f]{2}){5}$`)
@@ -124,6 +126,12 @@ func (in SiteInput) apply(site *Site, creating bool) error {
 	if site.BSSIDs == nil {
 		site.BSSIDs = []string{}
 	}
+	if in.MaxAccuracyM.Set {
+		site.MaxAccuracyM = in.MaxAccuracyM.V
+		if v := site.MaxAccuracyM; v != nil && !(*v > 0 && *v <= 10000) {
+			f.Add("max_accuracy_m", "out_of_range", "max_accuracy_m must be in (0, 10000] metres")
+		}
+	}
 	return f.Err()
 }
 
@@ -220,12 +228,12 @@ func fencesFromJSON(b []byte) ([]geo.Fence, error) {
 	return out, nil
 }
 
-const siteCols = `id, name, address, timezone, crs, geofences, geofences_src, wifi_bssids, created_at, updated_at`
+const siteCols = `id, name, address, timezone, crs, geofences, geofences_src, wifi_bssids, max_accuracy_m, created_at, updated_at`
 
 func scanSite(r pgx.Row) (Site, error) {
 	var s Site
 	var fw, fs []byte
-	err := r.Scan(&s.ID, &s.Name, &s.Address, &s.Timezone, &s.CRS, &fw, &fs, &s.BSSIDs, &s.CreatedAt, &s.UpdatedAt)
+	err := r.Scan(&s.ID, &s.Name, &s.Address, &s.Timezone, &s.CRS, &fw, &fs, &s.BSSIDs, &s.MaxAccuracyM, &s.CreatedAt, &s.UpdatedAt)
 	if err != nil {
 		return s, err
 	}
@@ -256,6 +264,9 @@ func siteChanges(a, b Site) map[string]any {
 	if !slices.Equal(a.BSSIDs, b.BSSIDs) {
 		change(m, "wifi_bssids", a.BSSIDs, b.BSSIDs)
 	}
+	if fmt.Sprint(derefF(a.MaxAccuracyM)) != fmt.Sprint(derefF(b.MaxAccuracyM)) {
+		change(m, "max_accuracy_m", a.MaxAccuracyM, b.MaxAccuracyM)
+	}
 	return m
 }
 
@@ -278,9 +289,9 @@ func (s *Service) CreateSite(ctx context.Context, a Actor, in SiteInput) (Site, 
 	var out Site
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		out, err = scanSite(tx.QueryRow(ctx, `INSERT INTO sites (tenant_id, id, name, address, timezone, crs, geofences, geofences_src, wifi_bssids, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING `+siteCols,
-			a.TenantID, site.ID, site.Name, site.Address, site.Timezone, site.CRS, fencesToJSON(site.Fences), fencesToJSON(site.SrcFences), site.BSSIDs, now))
+		out, err = scanSite(tx.QueryRow(ctx, `INSERT INTO sites (tenant_id, id, name, address, timezone, crs, geofences, geofences_src, wifi_bssids, max_accuracy_m, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING `+siteCols,
+			a.TenantID, site.ID, site.Name, site.Address, site.Timezone, site.CRS, fencesToJSON(site.Fences), fencesToJSON(site.SrcFences), site.BSSIDs, site.MaxAccuracyM, now))
 		if err != nil {
 			return interpret(err, "site")
 		}
@@ -355,8 +366,8 @@ func (s *Service) UpdateSite(ctx context.Context, a Actor, id uuid.UUID, in Site
 			return nil
 		}
 		out, err = scanSite(tx.QueryRow(ctx, `UPDATE sites SET name = $3, address = $4, timezone = $5, crs = $6, geofences = $7,
-			geofences_src = $8, wifi_bssids = $9, updated_at = $10 WHERE tenant_id = $1 AND id = $2 RETURNING `+siteCols,
-			a.TenantID, id, site.Name, site.Address, site.Timezone, site.CRS, fencesToJSON(site.Fences), fencesToJSON(site.SrcFences), site.BSSIDs, now))
+			geofences_src = $8, wifi_bssids = $9, max_accuracy_m = $11, updated_at = $10 WHERE tenant_id = $1 AND id = $2 RETURNING `+siteCols,
+			a.TenantID, id, site.Name, site.Address, site.Timezone, site.CRS, fencesToJSON(site.Fences), fencesToJSON(site.SrcFences), site.BSSIDs, now, site.MaxAccuracyM))
 		if err != nil {
 			return interpret(err, "site")
 		}
@@ -390,4 +401,11 @@ func (s *Service) DeleteSite(ctx context.Context, a Actor, id uuid.UUID) error {
 		}
 		return writeAudit(ctx, tx, a, now, "site.delete", "site", id.String(), map[string]any{"name": name})
 	})
+}
+
+func derefF(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -18,6 +18,8 @@ type SiteIndex struct {
 	Rev   int64
 	Index *geo.Index
 	Sites map[uuid.UUID]*Site
+	// BSSIDs maps a registered Wi-Fi access point to the sites listing it.
+	BSSIDs map[string][]uuid.UUID
 }
 
 // siteCache keeps one SiteIndex per tenant and rebuilds it when the tenant's
@@ -30,6 +32,7 @@ type siteCache struct {
 // PunchContext is what evaluating a punch needs from the organisation.
 type PunchContext struct {
 	Employee   Employee
+	Tenant     TenantPunchSettings
 	Sites      *SiteIndex
 	Restricted bool               // false: every site is permitted
 	Permitted  map[uuid.UUID]bool // when Restricted
@@ -106,10 +109,13 @@ func (s *Service) PunchContextFor(ctx context.Context, tenant, employeeID uuid.U
 	var rev int64
 	var permitted []uuid.UUID
 	emp := &pc.Employee
+	ts := &pc.Tenant
 	err := s.pool.QueryRow(ctx, `SELECT e.id, e.tenant_id, e.employee_no, e.name, e.role, e.status, e.timezone, t.sites_rev,
-		  coalesce((SELECT array_agg(site_id) FROM employee_sites es WHERE es.tenant_id = $1 AND es.employee_id = $2), '{}')
+		  coalesce((SELECT array_agg(site_id) FROM employee_sites es WHERE es.tenant_id = $1 AND es.employee_id = $2), '{}'),
+		  t.trust_policy, t.offline_window_hours, t.field_punch_policy
 		FROM employees e JOIN tenants t ON t.id = e.tenant_id WHERE e.tenant_id = $1 AND e.id = $2`, tenant, employeeID).
-		Scan(&emp.ID, &emp.TenantID, &emp.EmployeeNo, &emp.Name, &emp.Role, &emp.Status, &emp.Timezone, &rev, &permitted)
+		Scan(&emp.ID, &emp.TenantID, &emp.EmployeeNo, &emp.Name, &emp.Role, &emp.Status, &emp.Timezone, &rev, &permitted,
+			&ts.TrustPolicy, &ts.OfflineWindowHours, &ts.FieldPunchPolicy)
 	if err != nil {
 		return pc, interpret(err, "employee")
 	}
@@ -158,7 +164,7 @@ func (s *Service) siteIndex(ctx context.Context, tenant uuid.UUID, rev int64) (*
 	if err != nil {
 		return nil, fmt.Errorf("site index: %w", err)
 	}
-	idx := &SiteIndex{Rev: rev, Sites: map[uuid.UUID]*Site{}}
+	idx := &SiteIndex{Rev: rev, Sites: map[uuid.UUID]*Site{}, BSSIDs: map[string][]uuid.UUID{}}
 	var fences []geo.SiteFence
 	for rows.Next() {
 		site, err := scanSite(rows)
@@ -167,6 +173,9 @@ func (s *Service) siteIndex(ctx context.Context, tenant uuid.UUID, rev int64) (*
 			return nil, fmt.Errorf("site index: %w", err)
 		}
 		idx.Sites[site.ID] = &site
+		for _, b := range site.BSSIDs {
+			idx.BSSIDs[b] = append(idx.BSSIDs[b], site.ID)
+		}
 		for _, f := range site.Fences {
 			fences = append(fences, geo.SiteFence{Key: site.ID.String(), Fence: f})
 		}

@@ -93,8 +93,11 @@ type Site struct {
 	Fences    []geo.Fence // WGS-84
 	SrcFences []geo.Fence // as submitted, in CRS
 	BSSIDs    []string    // lower-case, colon-separated
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// MaxAccuracyM is the worst GPS accuracy the site accepts (nil: the
+	// tenant's trust policy decides).
+	MaxAccuracyM *float64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // AuditEvent records one change made by an admin or a manager.
