@@ -25,9 +25,10 @@ const (
 	// IndexMarginM is how far outside its boundary the index still finds a
 	// fence, so Locate caps maxSlackM at this value. A fix whose accuracy
 	// radius exceeds 500 m is cell-tower grade and cannot tell neighbouring
-	// sites apart, so no sensible policy grants more benefit of the doubt;
-	// at 500 m a typical 300 m site needs ~150 res-10 cells, and a lookup in
-	// a city with 4 sites/km² sees ~8 candidates (1 km would mean 2.5× both).
+	// sites apart, so no sensible policy grants more benefit of the doubt.
+	// Measured on the 10,000-site benchmark city: 500 m costs 19 MB and
+	// ~9 candidates per lookup; 1 km would cost 31 MB and ~24 candidates,
+	// and push 300 m sites to a second resolution.
 	IndexMarginM = 500.0
 
 	// coverSafetyM is added to every cover on top of IndexMarginM.
@@ -45,10 +46,14 @@ const (
 	targetCellsPerFence = 400
 
 	// Resolutions the index may use: 11 (~29 m edges) for fences smaller
-	// than smallFenceM, 10 (~76 m) otherwise, down to coarsestRes (~3.7 km
-	// edges, a few hundred cells for the largest fence allowed). Coarser
-	// cells would let H3's straight-edge approximation of cell boundaries
-	// exceed coverSafetyM near MaxAbsLat.
+	// than smallFenceM, 10 (~76 m) otherwise, each coarsened while the cover
+	// would exceed targetCellsPerFence, down to coarsestRes (~3.7 km edges,
+	// a few hundred cells for the largest fence allowed). With a 500 m
+	// margin every cover is over 1 km across, so in practice res 11 never
+	// fits the budget and sites up to ~760 m radius all share res 10 (one
+	// cell lookup per query). Coarser than res 6, H3's straight-edge
+	// approximation of cell boundaries could exceed coverSafetyM near
+	// MaxAbsLat.
 	finestRes   = 11
 	defaultRes  = 10
 	coarsestRes = 6

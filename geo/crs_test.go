@@ -335,3 +335,32 @@ func assertNear(t *testing.T, got, want Point, tol float64) {
 		t.Errorf("got (%.15f, %.15f), want (%.15f, %.15f) ± %g°", got.Lat, got.Lng, want.Lat, want.Lng, tol)
 	}
 }
+
+// BenchmarkToWGS84_GCJ02 is the exact GCJ-02 inverse on points spread over
+// China (3–8 fixed-point iterations each).
+func BenchmarkToWGS84_GCJ02(b *testing.B) {
+	var pts []Point
+	chinaGrid(1.5, func(w Point) { pts = append(pts, wgsToGCJ(w)) })
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := ToWGS84(pts[i%len(pts)], GCJ02); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkFromWGS84_GCJ02 is the forward transform, for comparison.
+func BenchmarkFromWGS84_GCJ02(b *testing.B) {
+	var pts []Point
+	chinaGrid(1.5, func(w Point) { pts = append(pts, w) })
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := FromWGS84(pts[i%len(pts)], GCJ02); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -151,7 +151,9 @@ func checkPlacement(b Rect, checkExtent bool) error {
 
 // SignedDistanceM is the great-circle distance in metres from p to the fence
 // boundary: negative inside, zero on the boundary, positive outside. For a
-// circle it is DistanceM(Center, p) − RadiusM. For a polygon it combines an
+// circle it is DistanceM(Center, p) − RadiusM (computed from the chord, which
+// agrees with the haversine to within 1e-8 m and lets the Index reuse the
+// unit vectors it already has). For a polygon it combines an
 // exact point-in-polygon test with the exact distance to the nearest edge arc,
 // so it is accurate to float rounding, far better than the 0.5 % a local
 // equirectangular projection would give. The result is meaningful only for a
@@ -162,7 +164,7 @@ func checkPlacement(b Rect, checkExtent bool) error {
 func (f Fence) SignedDistanceM(p Point) float64 {
 	switch f.Kind {
 	case Circle:
-		return DistanceM(f.Center, p) - f.RadiusM
+		return circleSignedDistanceM(toVec3(f.Center), f.RadiusM, toVec3(p))
 	case Polygon:
 		r := newRing(f.Points)
 		if len(r.pts) < 3 {
@@ -188,6 +190,13 @@ func (f Fence) Bounds() Rect {
 		return newPolygonShape(r.pts).bounds
 	}
 	return Rect{}
+}
+
+// circleSignedDistanceM is the signed distance from the point with unit
+// vector v to a circle.
+func circleSignedDistanceM(center vec3, radiusM float64, v vec3) float64 {
+	d := v.sub(center)
+	return chordToM(d.dot(d)) - radiusM
 }
 
 func circleBounds(c Point, radiusM float64) Rect {

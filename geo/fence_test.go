@@ -243,12 +243,33 @@ func bruteForceSignedDistance(pts []Point, p Point) float64 {
 	return best
 }
 
+// TestCircleSignedDistanceIsHaversine: the chord form used for circles
+// agrees with DistanceM − radius far below any meaningful precision.
 func TestCircleSignedDistanceIsHaversine(t *testing.T) {
 	t.Parallel()
-	f := Fence{Kind: Circle, Center: Point{22.54, 114.05}, RadiusM: 321}
-	p := Point{22.55, 114.06}
-	if got, want := f.SignedDistanceM(p), DistanceM(f.Center, p)-321; got != want {
-		t.Fatalf("SignedDistanceM = %v, want DistanceM − radius = %v", got, want)
+	tests := []struct {
+		name   string
+		maxM   float64 // how far from the centre points are drawn
+		tolM   float64
+		centre Point
+	}{
+		{"WithinAFence", 1_000, 1e-8, Point{22.54, 114.05}},
+		{"AcrossACity", 100_000, 1e-8, Point{39.9, 116.4}},
+		{"AcrossAContinent", 3_000_000, 1e-8, Point{-33.9, 151.2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(2, uint64(tt.maxM)))
+			f := Fence{Kind: Circle, Center: tt.centre, RadiusM: 321}
+			for range 1000 {
+				p := newTangentFrame(toVec3(tt.centre)).unproject(
+					(rng.Float64()*2-1)*tt.maxM/EarthRadiusM, (rng.Float64()*2-1)*tt.maxM/EarthRadiusM).point()
+				if got, want := f.SignedDistanceM(p), DistanceM(f.Center, p)-321; math.Abs(got-want) > tt.tolM {
+					t.Fatalf("SignedDistanceM(%v) = %.12f, DistanceM − radius = %.12f", p, got, want)
+				}
+			}
+		})
 	}
 }
 

@@ -69,3 +69,16 @@ func h3HexEdgeAvgM(res int) (float64, error) {
 	}
 	return e, nil
 }
+
+// h3CellBoundary is the vertices of a cell's boundary.
+func h3CellBoundary(c uint64) ([]Point, error) {
+	b, err := h3.CellToBoundary(h3.Cell(c))
+	if err != nil {
+		return nil, fmt.Errorf("h3 cell boundary: %w", err)
+	}
+	out := make([]Point, len(b))
+	for i, ll := range b {
+		out[i] = Point{Lat: ll.Lat, Lng: ll.Lng}
+	}
+	return out, nil
+}

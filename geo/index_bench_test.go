@@ -27,3 +27,13 @@ func BenchmarkIndexLocate_10kSites(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
 }
+
+// BenchmarkNewIndex_1kSites is the build cost: one op indexes 1,000 sites
+// (validation, cover polygon, H3 polyfill, cell table).
+func BenchmarkNewIndex_1kSites(b *testing.B) {
+	sites := citySites(rand.New(rand.NewPCG(8, 8)), 1_000, shanghai, 50_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		mustIndex(b, sites)
+	}
+}

@@ -7,95 +7,83 @@ import (
 
 // polygonShape is a polygon prepared for exact tests: vertices as unit
 // vectors, each edge's great-circle plane, and the gnomonic projection of the
-// ring around its centroid for point-in-polygon.
+// ring around its centroid for point-in-polygon. It is kept compact (48 bytes
+// per vertex for the distance loop) because lookups are memory-bound.
 type polygonShape struct {
-	frame  tangentFrame
-	xy     []vec2 // gnomonic coordinates of the vertices (radians of the tangent plane)
-	edges  []arcEdge
-	bounds Rect
+	frame   tangentFrame
+	xy      []vec2 // gnomonic coordinates of the vertices (radians of the tangent plane)
+	verts   []vec3 // the vertices as unit vectors
+	normals []vec3 // normals[i] is the unit normal of the arc verts[i] → verts[i+1]; zero if the arc is shorter than ~6 nm
+	bounds  Rect
 }
 
 type vec2 struct{ x, y float64 }
 
-// arcEdge is a great-circle arc from a to b prepared for distance queries:
-// n is the unit normal of its plane, and a point v's foot on the great circle
-// lies on the arc exactly when v·ea ≥ 0 and v·eb ≥ 0.
-type arcEdge struct {
-	a, b, n, ea, eb vec3
-	point           bool // a and b coincide (within float noise)
-}
-
 func newPolygonShape(pts []Point) *polygonShape {
-	s := &polygonShape{
-		xy:    make([]vec2, len(pts)),
-		edges: make([]arcEdge, len(pts)),
-	}
-	vs := make([]vec3, len(pts))
+	n := len(pts)
+	s := &polygonShape{xy: make([]vec2, n), verts: make([]vec3, n), normals: make([]vec3, n)}
 	var sum vec3
 	for i, p := range pts {
-		vs[i] = toVec3(p)
-		sum = sum.add(vs[i])
+		s.verts[i] = toVec3(p)
+		sum = sum.add(s.verts[i])
 	}
 	if sum.norm() < 1e-12 { // only for absurd input; keep the maths finite
-		sum = vs[0]
+		sum = s.verts[0]
 	}
 	s.frame = newTangentFrame(sum)
-	for i, v := range vs {
+	for i, v := range s.verts {
 		x, y, _ := s.frame.project(v)
 		s.xy[i] = vec2{x, y}
-		s.edges[i] = newArcEdge(v, vs[(i+1)%len(vs)])
+		s.normals[i] = arcNormal(v, s.verts[(i+1)%n])
 	}
-	s.bounds = arcBounds(pts, s.edges)
+	s.bounds = s.arcBounds(pts)
 	return s
 }
 
-func newArcEdge(a, b vec3) arcEdge {
-	// a × (b − a) equals a × b, but for the short edges of real fences it is
-	// far better conditioned: b − a is exact for nearby unit vectors, while
-	// the components of a × b cancel catastrophically (a 0.3 m edge would
-	// tilt its plane enough to misplace a vertex by 1.6 mm).
+// arcNormal is the unit normal of the great circle through a and b, or zero
+// if they (nearly) coincide. a × (b − a) equals a × b, but for the short
+// edges of real fences it is far better conditioned: b − a is exact for
+// nearby unit vectors, while the components of a × b cancel catastrophically
+// (a 0.3 m edge would tilt its plane enough to misplace a vertex by 1.6 mm).
+func arcNormal(a, b vec3) vec3 {
 	n := a.cross(b.sub(a))
 	if l := n.norm(); l > 1e-15 {
-		n = n.scale(1 / l)
-		return arcEdge{a: a, b: b, n: n, ea: n.cross(a), eb: b.cross(n)}
+		return n.scale(1 / l)
 	}
-	return arcEdge{a: a, b: b, point: true}
+	return vec3{}
 }
 
-// chord2 is the squared chord from v to the nearest point of the arc.
-func (e *arcEdge) chord2(v vec3) float64 {
-	if !e.point && v.dot(e.ea) >= 0 && v.dot(e.eb) >= 0 {
-		return sinToChord2(math.Abs(v.dot(e.n)))
-	}
-	da, db := v.sub(e.a), v.sub(e.b)
-	return min(da.dot(da), db.dot(db))
+// onArc reports whether the foot of v on the great circle with normal n
+// through a and b lies on the minor arc from a to b.
+func onArc(v, a, b, n vec3) bool {
+	return v.dot(n.cross(a)) >= 0 && v.dot(b.cross(n)) >= 0
 }
 
 // arcBounds is the lat/lng rectangle of the ring, widened where an edge arc
 // bulges towards a pole beyond its end points. Longitudes come from the
 // vertices: an arc shorter than 180° that does not pass over a pole never
 // leaves the longitude span of its ends.
-func arcBounds(pts []Point, edges []arcEdge) Rect {
+func (s *polygonShape) arcBounds(pts []Point) Rect {
 	b := Rect{Min: pts[0], Max: pts[0]}
 	for _, p := range pts[1:] {
 		b.Min.Lat, b.Max.Lat = min(b.Min.Lat, p.Lat), max(b.Max.Lat, p.Lat)
 		b.Min.Lng, b.Max.Lng = min(b.Min.Lng, p.Lng), max(b.Max.Lng, p.Lng)
 	}
 	north := vec3{0, 0, 1}
-	for i := range edges {
-		e := &edges[i]
-		if e.point {
+	for i, n := range s.normals {
+		if n == (vec3{}) {
 			continue
 		}
 		// The highest point of the whole great circle; the lowest is its
 		// mirror image.
-		t := north.sub(e.n.scale(e.n.z))
+		t := north.sub(n.scale(n.z))
 		if t.norm() < 1e-12 {
 			continue // the equator
 		}
 		t = t.unit()
+		a, bv := s.verts[i], s.verts[(i+1)%len(s.verts)]
 		for _, c := range [2]vec3{t, t.scale(-1)} {
-			if c.dot(e.ea) >= 0 && c.dot(e.eb) >= 0 {
+			if onArc(c, a, bv, n) {
 				lat := c.point().Lat
 				b.Min.Lat, b.Max.Lat = min(b.Min.Lat, lat), max(b.Max.Lat, lat)
 			}
@@ -124,11 +112,17 @@ func (s *polygonShape) contains(v vec3) bool {
 }
 
 // signedDistanceM is the exact great-circle distance from v to the boundary,
-// negative inside.
+// negative inside. The nearest boundary point is either a vertex or the foot
+// of v on an edge's great circle, if that foot lies on the edge.
 func (s *polygonShape) signedDistanceM(v vec3) float64 {
 	best := math.Inf(1)
-	for i := range s.edges {
-		best = min(best, s.edges[i].chord2(v))
+	n := len(s.verts)
+	for i, a := range s.verts {
+		d := v.sub(a)
+		best = min(best, d.dot(d))
+		if nrm := s.normals[i]; nrm != (vec3{}) && onArc(v, a, s.verts[(i+1)%n], nrm) {
+			best = min(best, sinToChord2(math.Abs(v.dot(nrm))))
+		}
 	}
 	d := chordToM(best)
 	if s.contains(v) {
