@@ -1,5 +1,7 @@
 // Package migrations holds Daka's numbered SQL migrations (goose format),
-// embedded in the binary, and the function that applies them.
+// embedded in the binary, and the function that applies them. Up also
+// applies River's own migrations (the job queue behind notifications), so
+// one command brings the whole schema up to date.
 package migrations
 
 import (
@@ -9,13 +11,18 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
+	"log/slog"
 	"sort"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 //go:embed *.sql
@@ -43,6 +50,9 @@ func UpDB(ctx context.Context, db *sql.DB) (int64, error) {
 	if _, err := p.Up(ctx); err != nil {
 		return 0, fmt.Errorf("migrations: up: %w", err)
 	}
+	if err := riverUp(ctx, db); err != nil {
+		return 0, err
+	}
 	v, err := p.GetDBVersion(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("migrations: version: %w", err)
@@ -68,10 +78,79 @@ func Pending(ctx context.Context, pool *pgxpool.Pool) (int, error) {
 			n++
 		}
 	}
-	return n, nil
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: quietLogger()})
+	if err != nil {
+		return 0, fmt.Errorf("migrations: river: %w", err)
+	}
+	applied, err := rm.ExistingVersions(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrations: river versions: %w", err)
+	}
+	return n + len(rm.AllVersions()) - len(applied), nil
 }
 
-// Hash identifies the current set of migrations; test templates are keyed by it.
+// riverAdvisoryKey serialises River migrations across replicas starting at
+// once (goose's own lock is released by the time River migrates).
+const riverAdvisoryKey = 7411_0005
+
+// riverUp applies River's pending migrations on a pgx connection borrowed
+// from db, one transaction per version (a later version may use an enum value
+// an earlier one added, which PostgreSQL refuses within one transaction),
+// each under a transaction-scoped advisory lock.
+func riverUp(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: river: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("migrations: river: the database handle is not pgx (%T)", dc)
+		}
+		rm, err := rivermigrate.New(riverpgxv5.New(nil), &rivermigrate.Config{Logger: quietLogger()})
+		if err != nil {
+			return fmt.Errorf("migrations: river: %w", err)
+		}
+		for {
+			applied := 0
+			err := pgx.BeginFunc(ctx, sc.Conn(), func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, riverAdvisoryKey); err != nil {
+					return fmt.Errorf("migrations: river lock: %w", err)
+				}
+				res, err := rm.MigrateTx(ctx, tx, rivermigrate.DirectionUp, &rivermigrate.MigrateOpts{MaxSteps: 1})
+				if err != nil {
+					return fmt.Errorf("migrations: river up: %w", err)
+				}
+				applied = len(res.Versions)
+				return nil
+			})
+			if err != nil || applied == 0 {
+				return err
+			}
+		}
+	})
+}
+
+// RiverVersion is the newest River schema version Up applies.
+func RiverVersion() int {
+	rm, err := rivermigrate.New(riverpgxv5.New(nil), &rivermigrate.Config{Logger: quietLogger()})
+	if err != nil {
+		return 0
+	}
+	all := rm.AllVersions()
+	if len(all) == 0 {
+		return 0
+	}
+	return all[len(all)-1].Version
+}
+
+func quietLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// Hash identifies the current set of migrations, River's included; test
+// templates are keyed by it.
 func Hash() string {
 	names, _ := fs.Glob(FS, "*.sql")
 	sort.Strings(names)
@@ -81,6 +160,7 @@ func Hash() string {
 		h.Write([]byte(n))
 		h.Write(b)
 	}
+	fmt.Fprintf(h, "river:%d", RiverVersion())
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
