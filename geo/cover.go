@@ -50,7 +50,7 @@ const (
 	// would exceed targetCellsPerFence, down to coarsestRes (~3.7 km edges,
 	// a few hundred cells for the largest fence allowed). With a 500 m
 	// margin every cover is over 1 km across, so in practice res 11 never
-	// fits the budget and sites up to ~760 m radius all share res 10 (one
+	// fits the budget and sites up to ~750 m radius all share res 10 (one
 	// cell lookup per query). Coarser than res 6, H3's straight-edge
 	// approximation of cell boundaries could exceed coverSafetyM near
 	// MaxAbsLat.

@@ -91,6 +91,42 @@ func TestCellMatchesH3(t *testing.T) {
 	}
 }
 
+// TestCellRadiusBound: no vertex of any cell lies farther from the cell's
+// centre than cellRadiusBoundM allows without its spare, including cells on
+// icosahedron face edges.
+func TestCellRadiusBound(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 3))
+	for res := coarsestRes; res <= finestRes; res++ {
+		exact := (cellRadiusBoundM(res) - 1) / 1.05
+		for i := 0; i < 3000; i++ {
+			v := randomUnitVec(rng)
+			if i%2 == 1 { // move onto the edge between two neighbouring faces
+				c1, c2 := h3FaceCenterPoint[i%h3NumFaces], h3FaceCenterPoint[(i/2)%h3NumFaces]
+				if c1.dot(c2) < 0.7 || c1 == c2 {
+					continue
+				}
+				n := c1.sub(c2).unit()
+				v = v.sub(n.scale(v.dot(n))).unit()
+			}
+			cell := cellOf(v.point(), res)
+			centre, err := h3CellCenter(cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			boundary, err := h3CellBoundary(cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range boundary {
+				if d := DistanceM(centre, b); d > exact*(1+1e-9) {
+					t.Fatalf("res %d cell %x: vertex %.2f m from centre, bound %.2f m", res, cell, d, exact)
+				}
+			}
+		}
+	}
+}
+
 func TestRoundDiv7(t *testing.T) {
 	t.Parallel()
 	for n := -1000; n <= 1000; n++ {

@@ -198,7 +198,7 @@ func NewIndex(fences []SiteFence) (*Index, error) {
 		for j < len(entries) && entries[j].cell == entries[i].cell {
 			j++
 		}
-		centre, radiusM, err := cellDisc(entries[i].cell)
+		centre, radiusM, err := cellDisc(entries[i].cell, int(entries[i].cell>>h3ResOffset&0xf))
 		if err != nil {
 			return nil, err
 		}
@@ -212,23 +212,25 @@ func NewIndex(fences []SiteFence) (*Index, error) {
 	return ix, nil
 }
 
-// cellDisc returns the centre of a cell and a radius (metres) of a disc
-// around it containing the whole cell: the farthest boundary vertex plus 1 m
-// for H3's own rounding. (Cell edges are great-circle arcs, so no point of
-// the cell is farther from the centre than a vertex.)
-func cellDisc(cell uint64) (centre vec3, radiusM float64, err error) {
+// cellDisc returns the centre of a cell at res and the radius (metres) of a
+// disc around it that contains the whole cell.
+func cellDisc(cell uint64, res int) (centre vec3, radiusM float64, err error) {
 	c, err := h3CellCenter(cell)
 	if err != nil {
 		return vec3{}, 0, err
 	}
-	boundary, err := h3CellBoundary(cell)
-	if err != nil {
-		return vec3{}, 0, err
-	}
-	for _, v := range boundary {
-		radiusM = max(radiusM, DistanceM(c, v))
-	}
-	return toVec3(c), radiusM + 1, nil
+	return toVec3(c), cellRadiusBoundM(res), nil
+}
+
+// cellRadiusBoundM bounds the distance from any res-r cell's centre to any
+// point of it. In H3's face plane every hexagon has circumradius 1/√3 at
+// the resolution's scale, and the gnomonic projection only ever stretches
+// distances, so on the sphere no cell point is farther than that; cells are
+// largest at face centres, where the bound is attained
+// (TestCellRadiusBound). 5 % and 1 m spare cover cells split across faces
+// and rounding.
+func cellRadiusBoundM(res int) float64 {
+	return 1.05*EarthRadiusM/(math.Sqrt(3)*h3ResScale[res]) + 1
 }
 
 // prepareAll runs prepareFence for every fence on all CPUs (covering is the

@@ -37,3 +37,13 @@ func BenchmarkNewIndex_1kSites(b *testing.B) {
 		mustIndex(b, sites)
 	}
 }
+
+// BenchmarkNearest_10kSites is the exact scan behind Nearest.
+func BenchmarkNearest_10kSites(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	ix := mustIndex(b, citySites(rng, 10_000, shanghai, 50_000))
+	b.ReportAllocs()
+	for b.Loop() {
+		ix.Nearest(offset(shanghai, (rng.Float64()-0.5)*50_000, (rng.Float64()-0.5)*50_000), nil)
+	}
+}
