@@ -63,9 +63,8 @@ const (
 	maxCoverSegmentM = 1000.0
 )
 
-// fenceCover is a fence's cover polygon and the cells chosen for it.
+// fenceCover is the resolution and cells chosen for a fence.
 type fenceCover struct {
-	loop  []Point
 	res   int
 	cells []uint64
 }
@@ -118,7 +117,7 @@ func coverFence(frame tangentFrame, hull []vec2, reachM, growM, sizeM float64) (
 			lastErr = err
 			continue
 		}
-		return fenceCover{loop: loop, res: res, cells: cells}, nil
+		return fenceCover{res: res, cells: cells}, nil
 	}
 	return fenceCover{}, errors.Join(fmt.Errorf("%w: fence cannot be covered with at most %d cells", ErrInvalid, MaxCellsPerFence), lastErr)
 }

@@ -8,16 +8,28 @@ var ErrInvalid = errors.New("geo: invalid input")
 
 // Machine-readable reasons carried by FenceError.Code.
 const (
-	CodeInvalidKind         = "invalid_kind"
-	CodeMixedShape          = "mixed_shape"
-	CodeInvalidCoordinate   = "invalid_coordinate"
-	CodeRadiusOutOfRange    = "radius_out_of_range"
-	CodeDegeneratePolygon   = "degenerate_polygon"
-	CodeTooManyVertices     = "too_many_vertices"
-	CodeSelfIntersecting    = "self_intersecting"
-	CodeFenceTooLarge       = "fence_too_large"
+	// CodeInvalidKind: Kind is neither Circle nor Polygon.
+	CodeInvalidKind = "invalid_kind"
+	// CodeMixedShape: a circle with points, or a polygon with a centre or radius.
+	CodeMixedShape = "mixed_shape"
+	// CodeInvalidCoordinate: a centre or vertex is not a finite, in-range coordinate.
+	CodeInvalidCoordinate = "invalid_coordinate"
+	// CodeRadiusOutOfRange: the radius is not in (0, MaxRadiusM].
+	CodeRadiusOutOfRange = "radius_out_of_range"
+	// CodeDegeneratePolygon: fewer than 3 distinct vertices, all on a line, or
+	// less than MinAreaM2 enclosed.
+	CodeDegeneratePolygon = "degenerate_polygon"
+	// CodeTooManyVertices: more than MaxVertices distinct vertices.
+	CodeTooManyVertices = "too_many_vertices"
+	// CodeSelfIntersecting: edges cross, touch or fold back on each other.
+	CodeSelfIntersecting = "self_intersecting"
+	// CodeFenceTooLarge: the polygon spans more than MaxExtentM.
+	CodeFenceTooLarge = "fence_too_large"
+	// CodeCrossesAntimeridian: the fence crosses ±180° or comes within
+	// IndexMarginM of it.
 	CodeCrossesAntimeridian = "crosses_antimeridian"
-	CodePolarRegion         = "polar_region"
+	// CodePolarRegion: the fence comes within IndexMarginM of ±MaxAbsLat.
+	CodePolarRegion = "polar_region"
 )
 
 // FenceError is why Fence.Validate rejected a fence: Code for programs (one of
