@@ -83,6 +83,63 @@ func (e GeofenceType) Valid() bool {
 	}
 }
 
+// Defines values for PhotoStatus.
+const (
+	Failed    PhotoStatus = "failed"
+	Ready     PhotoStatus = "ready"
+	Uploading PhotoStatus = "uploading"
+)
+
+// Valid indicates whether the value is a known member of the PhotoStatus enum.
+func (e PhotoStatus) Valid() bool {
+	switch e {
+	case Failed:
+		return true
+	case Ready:
+		return true
+	case Uploading:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoUploadMethod.
+const (
+	PUT PhotoUploadMethod = "PUT"
+)
+
+// Valid indicates whether the value is a known member of the PhotoUploadMethod enum.
+func (e PhotoUploadMethod) Valid() bool {
+	switch e {
+	case PUT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PhotoUploadRequestContentType.
+const (
+	Imagejpeg PhotoUploadRequestContentType = "image/jpeg"
+	Imagepng  PhotoUploadRequestContentType = "image/png"
+	Imagewebp PhotoUploadRequestContentType = "image/webp"
+)
+
+// Valid indicates whether the value is a known member of the PhotoUploadRequestContentType enum.
+func (e PhotoUploadRequestContentType) Valid() bool {
+	switch e {
+	case Imagejpeg:
+		return true
+	case Imagepng:
+		return true
+	case Imagewebp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PunchContainment.
 const (
 	Inside          PunchContainment = "inside"
@@ -585,6 +642,110 @@ type OfflineClock struct {
 	ElapsedMsAtUpload *int64 `json:"elapsed_ms_at_upload,omitempty"`
 }
 
+// Photo defines model for Photo.
+type Photo struct {
+	// Bytes Size of the original
+	Bytes       nullable.Nullable[int64]     `json:"bytes,omitempty"`
+	CompletedAt nullable.Nullable[time.Time] `json:"completed_at,omitempty"`
+	CreatedAt   time.Time                    `json:"created_at"`
+	DeletedAt   nullable.Nullable[time.Time] `json:"deleted_at,omitempty"`
+	EmployeeId  openapi_types.UUID           `json:"employee_id"`
+
+	// Exif What the photo's EXIF claimed (the stored JPEGs carry none). Claims, not proof.
+	Exif nullable.Nullable[PhotoExif] `json:"exif,omitempty"`
+
+	// ExpiresAt When url and thumbnail_url stop working
+	ExpiresAt nullable.Nullable[time.Time] `json:"expires_at,omitempty"`
+
+	// FailureCode Why a direct upload was refused, e.g. unsupported_image_type
+	FailureCode nullable.Nullable[string] `json:"failure_code,omitempty"`
+
+	// Format The sniffed original type: jpeg, png or webp
+	Format nullable.Nullable[string] `json:"format,omitempty"`
+
+	// Height Upright height of the original in pixels
+	Height nullable.Nullable[int] `json:"height,omitempty"`
+	Id     openapi_types.UUID     `json:"id"`
+
+	// RetainUntil When the retention policy deletes the photo
+	RetainUntil time.Time `json:"retain_until"`
+
+	// Reused The earlier photo of the tenant this one repeats
+	Reused nullable.Nullable[PhotoReuse] `json:"reused,omitempty"`
+
+	// Sha256 SHA-256 of the original bytes
+	Sha256 nullable.Nullable[string] `json:"sha256,omitempty"`
+	Status PhotoStatus               `json:"status"`
+
+	// ThumbnailUrl Signed URL of the thumbnail
+	ThumbnailUrl nullable.Nullable[string] `json:"thumbnail_url,omitempty"`
+
+	// Url Signed URL of the normalised JPEG (GET responses of ready photos)
+	Url nullable.Nullable[string] `json:"url,omitempty"`
+
+	// Width Upright width of the original in pixels
+	Width nullable.Nullable[int] `json:"width,omitempty"`
+}
+
+// PhotoStatus defines model for Photo.Status.
+type PhotoStatus string
+
+// PhotoExif What the photo's EXIF claimed (the stored JPEGs carry none). Claims, not proof.
+type PhotoExif struct {
+	CaptureOffsetKnown bool `json:"capture_offset_known"`
+
+	// CaptureTime With capture_offset_known, an instant. Without, the camera's wall clock written as UTC: read it in the
+	// site's time zone.
+	CaptureTime nullable.Nullable[time.Time] `json:"capture_time,omitempty"`
+	Gps         nullable.Nullable[PhotoGps]  `json:"gps,omitempty"`
+	Make        string                       `json:"make"`
+	Model       string                       `json:"model"`
+	Software    string                       `json:"software"`
+}
+
+// PhotoGps defines model for PhotoGps.
+type PhotoGps struct {
+	AltitudeM nullable.Nullable[float64] `json:"altitude_m,omitempty"`
+	Lat       float64                    `json:"lat"`
+	Lng       float64                    `json:"lng"`
+}
+
+// PhotoReuse The earlier photo of the tenant this one repeats
+type PhotoReuse struct {
+	// Distance Perceptual-hash distance in bits (0–8 count as the same photo)
+	Distance int `json:"distance"`
+
+	// Exact The same bytes
+	Exact        bool               `json:"exact"`
+	Of           openapi_types.UUID `json:"of"`
+	SameEmployee bool               `json:"same_employee"`
+}
+
+// PhotoUpload defines model for PhotoUpload.
+type PhotoUpload struct {
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// Headers Send exactly these headers with the PUT
+	Headers   map[string]string  `json:"headers"`
+	Id        openapi_types.UUID `json:"id"`
+	Method    PhotoUploadMethod  `json:"method"`
+	UploadUrl string             `json:"upload_url"`
+}
+
+// PhotoUploadMethod defines model for PhotoUpload.Method.
+type PhotoUploadMethod string
+
+// PhotoUploadRequest defines model for PhotoUploadRequest.
+type PhotoUploadRequest struct {
+	ContentType PhotoUploadRequestContentType `json:"content_type"`
+
+	// Size Bytes the app will upload
+	Size int64 `json:"size"`
+}
+
+// PhotoUploadRequestContentType defines model for PhotoUploadRequest.ContentType.
+type PhotoUploadRequestContentType string
+
 // Problem defines model for Problem.
 type Problem struct {
 	// Code Stable machine code
@@ -982,6 +1143,11 @@ type ListMyFieldAssignmentsParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// UploadMyPhotoMultipartBody defines parameters for UploadMyPhoto.
+type UploadMyPhotoMultipartBody struct {
+	File openapi_types.File `json:"file"`
+}
+
 // ListMyPunchesParams defines parameters for ListMyPunches.
 type ListMyPunchesParams struct {
 	// Cursor Opaque cursor from next_cursor
@@ -1059,6 +1225,12 @@ type CreateFieldAssignmentJSONRequestBody = FieldAssignmentInput
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = ChangePasswordRequest
+
+// UploadMyPhotoMultipartRequestBody defines body for UploadMyPhoto for multipart/form-data ContentType.
+type UploadMyPhotoMultipartRequestBody UploadMyPhotoMultipartBody
+
+// CreateMyPhotoUploadJSONRequestBody defines body for CreateMyPhotoUpload for application/json ContentType.
+type CreateMyPhotoUploadJSONRequestBody = PhotoUploadRequest
 
 // CreateMyPunchJSONRequestBody defines body for CreateMyPunch for application/json ContentType.
 type CreateMyPunchJSONRequestBody = PunchRequest
@@ -1152,6 +1324,18 @@ type ServerInterface interface {
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx echo.Context) error
+	// UploadMyPhoto Upload a photo to attach to a punch or a request (multipart field `file`)
+	// (POST /v1/me/photos)
+	UploadMyPhoto(ctx echo.Context) error
+	// CreateMyPhotoUpload Start a direct upload to storage (a signed PUT URL), for slow or large uploads
+	// (POST /v1/me/photos/uploads)
+	CreateMyPhotoUpload(ctx echo.Context) error
+	// GetMyPhoto One of the caller's photos, with short-lived signed URLs
+	// (GET /v1/me/photos/{id})
+	GetMyPhoto(ctx echo.Context, id ID) error
+	// CompleteMyPhotoUpload Process a directly uploaded photo (idempotent)
+	// (POST /v1/me/photos/{id}/complete)
+	CompleteMyPhotoUpload(ctx echo.Context, id ID) error
 	// ListMyPunches The caller's punches, newest first
 	// (GET /v1/me/punches)
 	ListMyPunches(ctx echo.Context, params ListMyPunchesParams) error
@@ -1161,6 +1345,9 @@ type ServerInterface interface {
 	// RecordMyTrack Upload GPS track points during field work
 	// (POST /v1/me/track)
 	RecordMyTrack(ctx echo.Context) error
+	// GetPhoto A photo of the manager's subtree, or of the tenant for admins, with short-lived signed URLs
+	// (GET /v1/photos/{id})
+	GetPhoto(ctx echo.Context, id ID) error
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx echo.Context, params ListPunchesParams) error
@@ -1679,6 +1866,56 @@ func (w *ServerInterfaceWrapper) ChangePassword(ctx echo.Context) error {
 	return err
 }
 
+// UploadMyPhoto converts echo context to params.
+func (w *ServerInterfaceWrapper) UploadMyPhoto(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UploadMyPhoto(ctx)
+	return err
+}
+
+// CreateMyPhotoUpload converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMyPhotoUpload(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMyPhotoUpload(ctx)
+	return err
+}
+
+// GetMyPhoto converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyPhoto(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyPhoto(ctx, id)
+	return err
+}
+
+// CompleteMyPhotoUpload converts echo context to params.
+func (w *ServerInterfaceWrapper) CompleteMyPhotoUpload(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompleteMyPhotoUpload(ctx, id)
+	return err
+}
+
 // ListMyPunches converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMyPunches(ctx echo.Context) error {
 	var err error
@@ -1747,6 +1984,22 @@ func (w *ServerInterfaceWrapper) RecordMyTrack(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.RecordMyTrack(ctx)
+	return err
+}
+
+// GetPhoto converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPhoto(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPhoto(ctx, id)
 	return err
 }
 
@@ -1982,6 +2235,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/me/punches", wrapper.CreateMyPunch, options.OperationMiddlewares["createMyPunch"]...)
 	router.GET(options.BaseURL+"/v1/punches", wrapper.ListPunches, options.OperationMiddlewares["listPunches"]...)
 	router.GET(options.BaseURL+"/v1/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
+	router.POST(options.BaseURL+"/v1/me/photos", wrapper.UploadMyPhoto, options.OperationMiddlewares["uploadMyPhoto"]...)
+	router.POST(options.BaseURL+"/v1/me/photos/uploads", wrapper.CreateMyPhotoUpload, options.OperationMiddlewares["createMyPhotoUpload"]...)
+	router.POST(options.BaseURL+"/v1/me/photos/:id/complete", wrapper.CompleteMyPhotoUpload, options.OperationMiddlewares["completeMyPhotoUpload"]...)
+	router.GET(options.BaseURL+"/v1/me/photos/:id", wrapper.GetMyPhoto, options.OperationMiddlewares["getMyPhoto"]...)
+	router.GET(options.BaseURL+"/v1/photos/:id", wrapper.GetPhoto, options.OperationMiddlewares["getPhoto"]...)
 	router.POST(options.BaseURL+"/v1/me/track", wrapper.RecordMyTrack, options.OperationMiddlewares["recordMyTrack"]...)
 	router.GET(options.BaseURL+"/v1/me/field-assignments", wrapper.ListMyFieldAssignments, options.OperationMiddlewares["listMyFieldAssignments"]...)
 	router.POST(options.BaseURL+"/v1/field-assignments", wrapper.CreateFieldAssignment, options.OperationMiddlewares["createFieldAssignment"]...)
@@ -2974,6 +3232,210 @@ func (response ChangePassworddefaultApplicationProblemPlusJSONResponse) VisitCha
 	return err
 }
 
+type UploadMyPhotoRequestObject struct {
+	Body *multipart.Reader
+}
+
+type UploadMyPhotoResponseObject interface {
+	VisitUploadMyPhotoResponse(w http.ResponseWriter) error
+}
+
+type UploadMyPhoto201JSONResponse Photo
+
+func (response UploadMyPhoto201JSONResponse) VisitUploadMyPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMyPhoto503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type UploadMyPhoto503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers UploadMyPhoto503ResponseHeaders
+}
+
+func (response UploadMyPhoto503ApplicationProblemPlusJSONResponse) VisitUploadMyPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UploadMyPhotodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UploadMyPhotodefaultApplicationProblemPlusJSONResponse) VisitUploadMyPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyPhotoUploadRequestObject struct {
+	Body *CreateMyPhotoUploadJSONRequestBody
+}
+
+type CreateMyPhotoUploadResponseObject interface {
+	VisitCreateMyPhotoUploadResponse(w http.ResponseWriter) error
+}
+
+type CreateMyPhotoUpload201JSONResponse PhotoUpload
+
+func (response CreateMyPhotoUpload201JSONResponse) VisitCreateMyPhotoUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMyPhotoUploaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateMyPhotoUploaddefaultApplicationProblemPlusJSONResponse) VisitCreateMyPhotoUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyPhotoRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetMyPhotoResponseObject interface {
+	VisitGetMyPhotoResponse(w http.ResponseWriter) error
+}
+
+type GetMyPhoto200JSONResponse Photo
+
+func (response GetMyPhoto200JSONResponse) VisitGetMyPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyPhotodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyPhotodefaultApplicationProblemPlusJSONResponse) VisitGetMyPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteMyPhotoUploadRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type CompleteMyPhotoUploadResponseObject interface {
+	VisitCompleteMyPhotoUploadResponse(w http.ResponseWriter) error
+}
+
+type CompleteMyPhotoUpload200JSONResponse Photo
+
+func (response CompleteMyPhotoUpload200JSONResponse) VisitCompleteMyPhotoUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteMyPhotoUpload503ResponseHeaders struct {
+	RetryAfter *int
+}
+
+type CompleteMyPhotoUpload503ApplicationProblemPlusJSONResponse struct {
+	Body    Problem
+	Headers CompleteMyPhotoUpload503ResponseHeaders
+}
+
+func (response CompleteMyPhotoUpload503ApplicationProblemPlusJSONResponse) VisitCompleteMyPhotoUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteMyPhotoUploaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CompleteMyPhotoUploaddefaultApplicationProblemPlusJSONResponse) VisitCompleteMyPhotoUploadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMyPunchesRequestObject struct {
 	Params ListMyPunchesParams
 }
@@ -3094,6 +3556,45 @@ type RecordMyTrackdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response RecordMyTrackdefaultApplicationProblemPlusJSONResponse) VisitRecordMyTrackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPhotoRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetPhotoResponseObject interface {
+	VisitGetPhotoResponse(w http.ResponseWriter) error
+}
+
+type GetPhoto200JSONResponse Photo
+
+func (response GetPhoto200JSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPhotodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPhotodefaultApplicationProblemPlusJSONResponse) VisitGetPhotoResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3414,6 +3915,18 @@ type StrictServerInterface interface {
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
+	// UploadMyPhoto Upload a photo to attach to a punch or a request (multipart field `file`)
+	// (POST /v1/me/photos)
+	UploadMyPhoto(ctx context.Context, request UploadMyPhotoRequestObject) (UploadMyPhotoResponseObject, error)
+	// CreateMyPhotoUpload Start a direct upload to storage (a signed PUT URL), for slow or large uploads
+	// (POST /v1/me/photos/uploads)
+	CreateMyPhotoUpload(ctx context.Context, request CreateMyPhotoUploadRequestObject) (CreateMyPhotoUploadResponseObject, error)
+	// GetMyPhoto One of the caller's photos, with short-lived signed URLs
+	// (GET /v1/me/photos/{id})
+	GetMyPhoto(ctx context.Context, request GetMyPhotoRequestObject) (GetMyPhotoResponseObject, error)
+	// CompleteMyPhotoUpload Process a directly uploaded photo (idempotent)
+	// (POST /v1/me/photos/{id}/complete)
+	CompleteMyPhotoUpload(ctx context.Context, request CompleteMyPhotoUploadRequestObject) (CompleteMyPhotoUploadResponseObject, error)
 	// ListMyPunches The caller's punches, newest first
 	// (GET /v1/me/punches)
 	ListMyPunches(ctx context.Context, request ListMyPunchesRequestObject) (ListMyPunchesResponseObject, error)
@@ -3423,6 +3936,9 @@ type StrictServerInterface interface {
 	// RecordMyTrack Upload GPS track points during field work
 	// (POST /v1/me/track)
 	RecordMyTrack(ctx context.Context, request RecordMyTrackRequestObject) (RecordMyTrackResponseObject, error)
+	// GetPhoto A photo of the manager's subtree, or of the tenant for admins, with short-lived signed URLs
+	// (GET /v1/photos/{id})
+	GetPhoto(ctx context.Context, request GetPhotoRequestObject) (GetPhotoResponseObject, error)
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx context.Context, request ListPunchesRequestObject) (ListPunchesResponseObject, error)
@@ -4345,6 +4861,131 @@ func (sh *strictHandler) ChangePassword(ctx echo.Context) error {
 	return nil
 }
 
+// UploadMyPhoto operation middleware
+func (sh *strictHandler) UploadMyPhoto(ctx echo.Context) error {
+	var request UploadMyPhotoRequestObject
+
+	if reader, err := ctx.Request().MultipartReader(); err != nil {
+		return err
+	} else {
+		request.Body = reader
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UploadMyPhoto(ctx.Request().Context(), request.(UploadMyPhotoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UploadMyPhoto")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UploadMyPhotoResponseObject); ok {
+		return validResponse.VisitUploadMyPhotoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMyPhotoUpload operation middleware
+func (sh *strictHandler) CreateMyPhotoUpload(ctx echo.Context) error {
+	var request CreateMyPhotoUploadRequestObject
+
+	var body CreateMyPhotoUploadJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMyPhotoUpload(ctx.Request().Context(), request.(CreateMyPhotoUploadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMyPhotoUpload")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMyPhotoUploadResponseObject); ok {
+		return validResponse.VisitCreateMyPhotoUploadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyPhoto operation middleware
+func (sh *strictHandler) GetMyPhoto(ctx echo.Context, id ID) error {
+	var request GetMyPhotoRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyPhoto(ctx.Request().Context(), request.(GetMyPhotoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyPhoto")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyPhotoResponseObject); ok {
+		return validResponse.VisitGetMyPhotoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompleteMyPhotoUpload operation middleware
+func (sh *strictHandler) CompleteMyPhotoUpload(ctx echo.Context, id ID) error {
+	var request CompleteMyPhotoUploadRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompleteMyPhotoUpload(ctx.Request().Context(), request.(CompleteMyPhotoUploadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompleteMyPhotoUpload")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompleteMyPhotoUploadResponseObject); ok {
+		return validResponse.VisitCompleteMyPhotoUploadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMyPunches operation middleware
 func (sh *strictHandler) ListMyPunches(ctx echo.Context, params ListMyPunchesParams) error {
 	var request ListMyPunchesRequestObject
@@ -4456,6 +5097,31 @@ func (sh *strictHandler) RecordMyTrack(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(RecordMyTrackResponseObject); ok {
 		return validResponse.VisitRecordMyTrackResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPhoto operation middleware
+func (sh *strictHandler) GetPhoto(ctx echo.Context, id ID) error {
+	var request GetPhotoRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPhoto(ctx.Request().Context(), request.(GetPhotoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPhoto")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPhotoResponseObject); ok {
+		return validResponse.VisitGetPhotoResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -4661,140 +5327,166 @@ func (sh *strictHandler) UpdateSite(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3bbhs52uCrELUDtNwjy7KTdHccNAZuJ+nJTLrbY6c7g428ElVFSWxXkRWSJVmdNbC3g8VeDbD3C8yT",
-	"DTD7HD/4kawjS6fIzhz6KrGqioeP3/nED0HIk5QzwpQMTj8EKRY4IYoI+Os8E5IL/b+IyFDQVFHOgtPg",
-	"hxS/zwgK4TGaCJ4gRm7V0PwQdAOq33qfEbEMugHDCQlOg/yhDGckwXrUBN++JmyqZsHpk+OTbqCWqX5T",
-	"KkHZNLi76wYvBU+a879iYZxJOico5gsi0JhnLGqZVq+uMumEiwSr4DSIsCKHiiYk8M386rl+GUZMsZoV",
-	"A1I9kyDvMypIFJwqkRHv8FkGbzZHfk0TqvLBa8uN4WF5wIhMcBar4PRJv6shRpMsCU5P+vovysxfx/k8",
-	"lCkyJQImesOboHtx60CXpeka0Cm+PeDuNGxkypkkgEIXgo9jAmcYcqYIg53jNI1piPWajlLzxm9/lnqB",
-	"H0oT/kaQSXAa/LejAkePzFN55MaFGatbPGPo8uU5evr4yZcozV9zO4FVnYWKzrEil+R9RqRZUhRRPQCO",
-	"LwRPiVBUb2CCY0m6QVr6SW8kIjX0/eIxnIb783EDMN0gxVIuuIhqX548+aLy6VeeTxVh2ACuPOWjynfH",
-	"PlQr0PSdG6Rrll9az3X+JR//TEKlZ7QAopyd2836QVCF/NWMLxjiLCTPkB4SUYUoQ1wgGWKG3othipcx",
-	"xxrhyC1O0ljP+scv//T7w+9O/vz88OnF2zeBZ/8kSWO+JGRIow1ITI+dUkHkEKtN8bYblBZ3+qG0ugjf",
-	"4NOjI2wx5ncGjF/jMCGDrN8/+UKD4mu9B70F/w5qJ1HeTn4cNeDkG1h/OrshsVLxcMYzw+hzHvPlSYnH",
-	"fHmynsc015amz8mchmTL9URkTmL9wzCxuGWHHnMeE8z02Ob4qzj3ZkYQTlNEmVQ4jgEqn0lEI9TBiJEF",
-	"4owgKhFGkk4Zjg+CbpmKjk98BJfGWGm0qZHcoxPPu4JzRWBhWCJlVxMRRUIlkWb0LIvjOo+6hI80ZfyM",
-	"aTwW/IawAm/yLXsBnEVUvZhbTloFosZSw0ULBHbY1stSTQA+3Meh4qKFuPTq8ViPZCRdy8eCx+VDKz3e",
-	"ggbDGWZTuxMv5lSWUIAkjClhakhT7wo2ZBrCkJEFQ5MHYzEl656a3z+soX+YH2tWXIJd1x1edbDyxAWA",
-	"Kqst7/96JcK8ptKDNFSRpPqfVYK3hH4FdmIh8FL/XVYDTz+sQ546XGD+6iC+DX0jpTmGFCtFhKan//Gu",
-	"f/j07PAlPpxcfzi567w7Pbyu/nTw4cndb3znfg4wvbDScEeNIBNCn8CGMv7YswxGFsOdVYQaIBvLqQ3v",
-	"A+q5kQSEaV7/LlhM5VePg24wDX/unwTdYBz1n5a+K9b9nKRYqMTLjkJBsCLRVnJ4Q2o1KuoHn5oFW9+R",
-	"mRkeuc2KfbQNi+uWt18Z2Qf+AoyvWJpti38OGmWksQbCKpz7GFjV9g0rWL2xfXCfErZ9Ku5TLOECq3D2",
-	"L3FSjU28sEqBR4WI46GkyillFVVLZAQtZoSBmuP0CrTAEjEyJwIJoucMtWajOIJRTpF+soQ/EJ/Al0aF",
-	"1kpZSkRClSJRD10RpSibwotDGkk9wrtrGJILojUrKnseFakbhFhEQ8Y3OPHuThwpyg98V65CEkzjjdaX",
-	"mwZmP43nMywrUqJ6QC81xqGMKRpXj2iGJZJEIYzcx6ij1VTGlfEAoCVRB17obsiPE8zwlOysRLaz8xln",
-	"ZCPQOQ10Ffu41O/cdQOHZH5zIqZzYrC3CsUEL1GasXCGgKPnDGstcOp8SiqssrW8ztHolXlbj0MT8ouF",
-	"xz2JrjIC5oLMKqh22aV1lCDZLXGOGp5uJwndtneRgyVWUDPb1qLPHqm84Y6CJwhHkSBSPtMIpZba9tND",
-	"ojAmWICl2K0uut/dml+UFeKzw/+OD3/pHz7tDQ+vPxx3H5349d89Ue7WAm1nb1jOErY94l05xOaEnuDb",
-	"V+blJxoGFbrvBhmj7zNiX9Br3BMrWPXlG/deqxOqIPRV1LgP5S1XOj6V6uYWsIvi9itr+ZW1/MpaWllL",
-	"K61d5atwrgVwpWvdISYT5fUpvKQkjs6kpFPW4ljALCRxvFrbuRdjwH0zXu5IyFtGMlgk78V9wpVfi5QK",
-	"CyX3pUTCX8WQxX7sCipn4OPYNUzYRSe8d5A7WJaj2SUS3R9s14N1AxDuQ5DX6fNTyXNYxwshzBz+CGXj",
-	"FCb6o2qIZEr4hLCQyHf9657AEc3kMPEyYSIlnm7g4jeT5ME9913rJn6ikq5H7Jr0RzALCmckvDmkDHX+",
-	"8bf/+4///bcDhLWlH2ZS8YQI63rJlKQRAYM23+4zhOOYL0wgShKmkOIIp6ngcxyjlIiSu+YziVIe03DZ",
-	"C5rebzOTT1ZvTC3bhLJhDB8sv7U72xqSIRVhTFBnFBKmiBih36KRQ4TRgQYP1ttfTjlDnVHKKVNy1NWA",
-	"jgmWCj3qgi9FknhySPUIkoSKsumBB1owwzoSe43Va6uTwGQb02bxYaExHPcbKoOGqEP0hl7ZR4Os338U",
-	"IvcK+vtf/oae9Pv9ftAtcS6ejeMS22JZMiai4AaFyDfg1aAwMPRI/Xq2gn7qO+LfExyrWZPeC22ngXJz",
-	"IqQNi66e1I7hm/ZVknKhtuU1IY+zhHkftbMSrU0uPMkVqSA4kjNCFBJ8gQy0UUeT6IzgiAhEJTw5Lnny",
-	"yrH68lb1FPn6NuJTBgKXREKiQMNtrHhCQ3/Y3sr40sN8Vd0gEsuhyJj/S6LhvTnulw/JI5MmmMZty6BT",
-	"xgWJhgYi1SnX+vMyZgKzLWNbh5fvYT1wZyFVfJOvuoBU1wE7h4/vuCwf2E5Xiuu6iaPwPCfkaTkl5PBp",
-	"30P8sZl2xSDHX1VGgT9rw9QAE4Oao0f27pVPKdstchvrTz1pcmBwN63mqpQCc1ELh9xFbJdvcz52NU2P",
-	"V+aA1RzWJpgi42xaXe/O+WEGJGsSxF7zKc/UbjDHsceXcUnm/Ia4aBGRmmO7gFGI45gIb3hCkIkgcjZU",
-	"kEGzLVh9husPk0lMGTmPeXizpR5xpVWoBVUzrS1AoMDlA73PSEYieMYzhRhRCy5ueujNjCBJhAmehZxJ",
-	"JbJQSRNlowoJguN4iWY4TQkjEeTaDpgeFXDvM4kSzrjijIYo1CtGHW1KIElZSNCYc3VQROwMus6wBF1F",
-	"kLFJQoJ3u4jEkphcXv3utxdXaEJvB0wPV3/o5l5gcDLpaUMuBIHI33iJqJKITyYQcVIoS2OOo2fmS4AK",
-	"lSjB4oZEaMQNtEfdAcNhSFJloURZVfdcUBbxBerYTDX05QmaHSDMIjSJ8XSqv3LbhAVJFFGJp4KQ3oA1",
-	"dDC986Evm+xVRJiiE2pDP/q9HBmxKrZQIzVfvqedY4jV0EDAkzLqcRXOaUiGYA56Y1Me0NfWtWlQM5+o",
-	"usLNPicxTiWJhokvhFZFwMr6UOeMRYLTCNkRLrU6ZybJZ6ZMffE46Ab0hyskl1KR5MdUv3Pg+GouOvpd",
-	"j7gt1tayMzf+qmFqzLF8Lj52WEpz3ihRVmljGCU4nFFGkNW+CoN0jmMaQSrjMBf/niNU1ivcPJ7t9KaS",
-	"He3RbiCz0hpV22bNNbTy0jkpqlpyBnPzIQfITKlUnh4dRfgG9yIyd1nj8mgDUPlMCzd9KaoJp+A9XKCs",
-	"5tGarDvA611d3HYMR+87+jE5U5jmrlJndFGmLX7I7df/GWYsJEK/CJsWOIpiiNVa10DQ1RNdbxLPoAYh",
-	"fKbjc/usJCy0/YoUhz8kVZp7gZGOSDQlp4iRKVZ0TlC+3qbm2LKkQufc1skHnpPhPPe6xPEPk+D03QZk",
-	"Yjw1dw04be57vaEsWlveoJHqj/pFrVBzUyqx7qMrpU2Y1+5t8MJhoalz1Ym95Fr3+NkIb0BmwAqP+k4U",
-	"JOKYk7RDFyk8yHpeDItee2JuaTYasv262kjMuzY9S6tWXlmKCzqtj06RWzU0ObseIfh2ZsWe1v5CrFXZ",
-	"CRFQJtVFpDftIYwSfEMOsxRZHorwRBGBsN21yQXO+bejambyLgRRUKqjx8jSoR3CG02p83MeQn7odnEP",
-	"q6e1599bDVfNqLSivqbsPkOlicFVUSi8Za5dUu7TGVd8V9YqSEjofMttypAL4rdeGxhs6gk2l7JX8L43",
-	"H6iNBt5YlllSoBZYWk6JOrnGbMnjYBP6aGx5K6yXPBMh2Yh9XZlXjQMuoqFa99VP9rW7brCgE7ru9bf6",
-	"nQ3iT8Bv85UXqylOsIosVQqpEXqrfvBHy9UL6WtEq5ck4Yt9RGKMavKp4i9mGyXptI0TQMMYh0ufSPo9",
-	"F/QXrdTEyL1mXdGIMmTkkF9E5R6mfr9fqZD0OapCITcX/udCgtTPS6VsijwoE7erNbhmlFYOE+teaHK9",
-	"fwEnXLd8fK2Ysal3qB6Msb4H1Bk5zWd00EUYvaWHL6nGCCKlVSs7I80p9GMu0JirWRdhQZBbtSf60lTa",
-	"Gx6AJOWKsHCJbsgShTMuCUPjpZPmHh67Tq1vN+ONBV94aHIWn+CaKrzemF9buZNX5jUV4E3V3nvUXqvM",
-	"pKpyrPqu4q9bozQ0ILeznKnjkQVMKy1c5XIzT4MBVFJaRdVqgVPlNG1FCWVeuXFpvJ27uV0/2lVaiR9V",
-	"BvNt+9KmRLn9OqEc5HlhK7dqtaVWh0rhG7D269CFtdt9JdtXFq6K0kkyJ4KqZVXqT3jQDRZYMAp8MhRU",
-	"0RDH6yOeG4TgrqjyVWyY5D9/AHKnFKe1agcIw26RN+FJTZRIZmNjfXW11B6FQo7KBs2q8fM4vkezyScd",
-	"GgHcmPp7vcuYSlOF8vbbq8OvHqPOQhtkVk8GGQFpEyRCeIopk1D98NFr27hY4nZY1X92cHm0lkzsuUrA",
-	"MMnhWMp6zuIaS3NFZZxD2Uopgca7Mk41j7q6lO3KCjTt7JI+VqKutQlee1EoG6XiZEIE+MuML9wFxRxw",
-	"UMi5iCjDijSJcmuMLqeZgkRwKSRNZG9icc0FwoVUoMzlSnwnOUC50QoOEirBwH0GCcun5fIwk22EIhLS",
-	"qEXd35hGtswg3j4Dtp1IVn1vCpkrUD9pZur4Ki0rhFOceBvi78PUBOHzqSxNPfkuWfs7UO+2cu9XEvu3",
-	"ILEmylW96R7UXuXQ2AGSm+PfWofDWjdeyQHR8m7TIVFDPdCrNksHtM6I3QeQIhx6V6HVTAJZK81RKEMA",
-	"0orXvzamb2E7j7nCXWJ0G7eNYnIfr3tTIo2ab+Ls+zME+R36ObKSoLCEziTFR1czzKYzTJspCmtI8o02",
-	"5S5t8y5fb5mQSFlYj61dl3z5VFck5CySpdpk68aB4ZD9NPCF8xtma5OX6CfDZtD4G4JFOW2opAXL9Rm4",
-	"AI4fpedgK5CoL7CynApQ7LTeI8/naoB928jmx/bP2KaSyYiRzVbmswZsXXHVXV8M6oWUwOHNt4T/4eqH",
-	"75vAmhCsMlGTy9VXpoQnEDvzeBYKPbqBwHZK9C5m0y6KsbpGHcPBDk4hN1yCSgKZ4gyBWNGKuvtd+rKi",
-	"X1NGrgx4usEFp0xtmBfdrazVB6aGFrS5y6O+ypcGphsvLQdwZRXXrTMV2k510bX2YJUI9gYiY/uMgFvf",
-	"ucOxmFiliEiEOmMy4YIgSZM0phPbxPDAy7kmtnnlhqFHxdO2TBm+l4oh2woT2jqW4On27pZwvTlSnPM4",
-	"tqHqTdEjJ9G16AGkDvDfyW5fo459mlDRP09sx6jgO+JVWbVpzYmD82utF7AmSktRQGb6g5IWgnB5ISv4",
-	"fGtNBmURufUPu3F5lxljo7KJlbZ8DoXKlkv7a4Xrj3la4xY0sWUpUZ0A61bUauu1tlU7t29DPxXpAUWN",
-	"cA4Ym98LTgISyaGrT/ODqTjntza0swV8xq6x3EYWpXt5dU5vDQxmiiYUIJ4QZoKq5ZWeyC4INNizzBQ8",
-	"mb9eOnL9A7QahWWBwVbTdmdKpaY9LgQlmpl6+Aajzv//y1//8X/+34HpkJnwMY3J4YQKqRBWirAIcvnG",
-	"OLwhLOqhixlnRELadcS5QC56JbWiU7jXXbIfTgg6u3j1bMAESbgiq/zvlarEKKFMIhMmQkX7BNnNKy3M",
-	"IqDdTG/ABuzzz885mxMGylbv888RaGumQFLrumZOyfANGYZYkh56BWmtyjy4fHmOHj169LSHXkABQpgL",
-	"NjT69sWbEcJMLoiQAzb6MDDUMwhO0bter3fdRYOy/0r/Pgh6vd4g+J/aTLwbwVIVviESjX5nXvra9I6F",
-	"bs9fj1AH/oOO//6//nrS73eRy3J/0j/oDZhZ0uPb26Mnt7dozKOlPq68x/GorZvyyNUiyGq68UizrdEz",
-	"VKTOuj7JcsBwFKGRyR8+Re8+DEykeBDoXervzP8sxxsEd9ejHrLxSL00SqTNX0MZu2F8wcwhuFPSuKyP",
-	"Z3Txw9UbdDQ/PsKZmh1BzckICaIywaBZ64wLdRjTucaQsqnY+cPbNybxHyPBFYamYdYEM6/00BVh0YCN",
-	"9Fxc0F9gi6fImIO2tLFsw8EvZIQ4s+UnXM2IQKOj+fEIak96SFs88hSNHPqNoO4ukSSeE3nQRSMb0hwN",
-	"mH5ARQlrkczGShBiyIYKDRtBUi4UfAnIbsZDixmPnXfuoIfOmFlJXgVBI2kxET3uPzaVDTENiTXYbd/u",
-	"sxSHM3J40uuX0qwNvZ9dvApKBZFBv3ds3uIpYTilwWnwqNfvPYLyHzUDJnQ0g5LLX4z1BGxaM02A6qsI",
-	"bCNlqzJrzb9P+v0Vjb+3a/htZ/D1+9ZYUuGgwem7624gsyTB2tALXtM5YTbehKdS82FQdPU3R4LgaLly",
-	"c5f6jU+zNzP1XUmX9I+UL63UGL0dHnpUqgFisC7CCo+xJI7JHXjhBKQaUXVI5u62AC/AXlOpiiaxoOeX",
-	"LhVoUZ2LV47spQN33bVvmkb6G7wItwhs8N4bDm/5euHnLZK36vXfOpZJ7vXehHDsCU60jVTtFOy/WGHr",
-	"0WqbXLe063skjFrrYh/x6zeQRcmd6SSnDMhmhiGVwDTuIkYWWrIZlagDvLpMHvBumUDULG8VbzRuqbx9",
-	"m2AkRKXMbKmZlq2oU4jFXNE5+kCjOzco5ewQpPdBF2Uyg+JACV33sZaaf7qEcUxdIU7TAZOERRJRW5YI",
-	"OWauA2SltyGkuYGEsqmwVt7KHjoza1twcSOhuT+8Zh2bRgZVOYC7XeEMMpxsavo3PFruDy9q9zfcVdVs",
-	"W49xb2hZ9ZR7sBJekHvn299QFuVFBVa348zY7KjAEHNeoB9Xen5W8FbNamibV0L7cfYlFFcheMvozAIr",
-	"cgiKK4mgWQgOQ54xBTPrv02OnGtOhjqPT56ikeJ8mGC2HGr7IkmVHEGPjJoMsSXI94E7lWLx/xDEec2n",
-	"iDKLMrZpXBe1lq+vwxNuvHEOURpnp5/f2+GVys43Or3HbbXm0R7kha1aB2u3qFnHVYMEdbhAOI6r5eyf",
-	"SfeJPFgNcTtYO21e5mYTI4uquWQMJf1zZUmmGpvHUW2l4AEGVk/ZtIcuBJHapmZThLURX35VzbCCVGUc",
-	"gwptrDGiR9QwkdaWMi/zCRSFA/cwSucEJzReHpyCbMJSzxwT5hMnNun1TR5u2z9a1fJq/0O4wiUcWB1b",
-	"W3Gx5IdZqfw/L733EMp/7W4yFptU/XBG40gQ20SCypJF3nLfVdFkfRsl/z7131rzfA9qlIH98exMz1L2",
-	"t6EORuC6UDPBs+kM5SCq2IhiGlxDpyqfPDiHJM3nZeDfBwnXL1DYiIaP72F63ymd274+H39CZiSEq9hc",
-	"PYkmvYINYeRGTIxlUj2k5/B77ZDWiVHz0T52ZUYyqkmqlmXnWYfxnJS7iPHCA+xDwTYXzqqd9R8ICap3",
-	"V3wkxL4FzX4FEmzLeV89h5hl6pIsqyD8EZKrH5CITbLnAwviBzy/S6KFjla+Ez6v0jPqJHyuVa6MQVM3",
-	"JZE28J0XGSqnJ5kkHh5sKT8nkZVy+kX+1sNL6TdVgQxqqt6o3WSLgK420t6DJy7v/bEZftR7JbcN6+5L",
-	"2Ez3hGSqJoiusrFZvlZgXKofdPvmAtlG1SYNsaX7mG9l7/9pXHuVxvIeaiuwc09qTRE57Nj4oiSklA3d",
-	"tfFGAf44KhwubqvpvCjq3O6DRVavx3hgLafo4P8QOg5DpZrB1YzuiELrx3YT+Scc0wgJvrDBZ7NYTUq2",
-	"bgh1eG45mB6QKDXWL7K9yCY01lYFZlNy8AxRNq8Mqc1jvQQS9dBbqmZoZLo0fq3PZIQYVzNNy1SihaBK",
-	"EYYyFms73ZjJgi/0MxjTDWAbPjZGGDA3BFYIwpNnZnFgklPT3g0jWTQMhfLoGIc3xtfsEMbttGuEiu21",
-	"AkFInyFu22u2iw0vz867VnquNLZZGM1rL1sCJ67v5RZDXa8iwySLFdUy5UgLkMMIK1wlhlp6KY2rGVNj",
-	"yjAscF036NiXHPSwyk2lf6s31GiefDT5molK/BZaQf359dWfNRaeX/2EOlkqiVBovKy7Hg82pfQjpX+x",
-	"UZY2rT/nlfDJG/fFVkCes6jHU8Juk9gcuzzkkwkNScTDTKsivRKdJXEP/q2eynp0aXp83Fr3E9IC4BvA",
-	"IQc41DFdg6GnxvmMMmIDQC/YNKZytsFROKtyHfyDB9AjVukQ+7K3Vgik+zC3HkiT+CSm1gMdm7nctXxy",
-	"JTlvEpOg2OdZ5cIczBBPTc6geWlDWqhHac29ObughVeHeSVlBq548OdDkM9qIbh+V91nEhEsYkoEypi2",
-	"FeF12Yy06TFJ7bb3e43Z1i4tv7N4d08Ka21nHmQDAOxDa4WBygFZE9HXHPVPl8je7X5gdLQxZVFxWTik",
-	"S1K5hbYLyAaYeYjzazhWW/u1OzsewOi/T+vRd6mJLzuktN+PP+EzVqYvk1taAj/qOAOyazNYy2yDzGkE",
-	"FcA7ygo/DiiBTRWnPfcaI6UmkVHzhxHqYBTimLAICxThpTNrSlvKSwvhxouR1ttM8upIcf29QgmXCj3+",
-	"Cs14JuRBb8Ag0cRkJEIKsauTahSInCKMioInFwp1ZTQkQrAVmI0zgiDtHLIIpOLpgHUgixVqqvJLN56g",
-	"hLJMsz7bMfpJHyUHXRPmHhUVLiPUUQLP4cKoLlRL/6zNJ4Fs0/8Dn7FTUl8gD35Da8folx7dz3/3/p6T",
-	"17YjuSnhv90yUlmuvvOprQCpj6e0H1gVLw1qSIdd3RLe2ON2p23SXiCK/RDk6OXBq7xD9auT7kfWeq/N",
-	"emBfUeOSqPt0GV1kFfUccZt2DqkMxcVIE7jIB9icayi/IZK0nffayNo5XFXnO/Z14bVzd8ndPvRgGAvh",
-	"htQC1hje2AJHuIBbE889kEqy0lT/7pMZid/ty8jO03pyLDRAbU2oSMiWOtx3y1+1uP0eVUOJq2b8ruQF",
-	"CTkq3+fSwvXBAL0oMjDvg91XJ/nY7Lhze5fR3qzvSs5bcQG9yxMz0RZT6bI+I05D3TYDX00qF3nL8H+H",
-	"+oNS0+KNUCLvpdwa+nTtkDcbr9LR+V6ZQtEb2cMK3KHumQ1YjGolfodx5difp1M3XOTzmTQp9KkyioY2",
-	"i0whmjL3HHRGpf7So4NnaFRqFzvS70toPYTGBNp8U2Xy+S0KDBiVaOQKZEeuGTiudbtHncWMhjNtTHVN",
-	"AeKMFFqy4hBuJ9HU2nou+jPKb4qEuNSAFaPmDec67T32YaYZX6AJFgc9dOliSi7Z21Rhmu1hiRxT1Z8N",
-	"2KjcaXuEFInjwkkC/Rupgl76ETc1flpdyQtNR7WWrCNTWZrXFMKLMPOAFQ3qEdRbMr1ZhJGENjUaZj6T",
-	"0KirlrPcEyuvNE5+YJ+sbSbuCw2lsbW9We5XTF3r8X0aDa1L+J4sihk/WiyR8AZRaNbCM1VcVWJb8jaI",
-	"vhA9ub/FzwVst5ASkoOzeTEz0dlSvQ2V2kbx6eOpoHMcLg+eGZFoay1sbBlRNmAlYgUUBkfjiPGhaepc",
-	"DAaluYfSUgp2PbOBXOBCJb2MGRZJTKT0p15rBfa7pfOA3AfGl9sZPHTidalDxX1GRM3uwPNkrC3TDAFF",
-	"GfjCCkt1pb65idrz76X01C68/uhsL3vNxh6G+lUd27M6ZkdyfmHboNIWXAKjNg+su+azPFVwA53N0g80",
-	"i1hJPVdUfZJsyEqqHyhXJt3vnzuDL28s60EMA8k9Ze5JeyzbZOFBt9r7EVhFJ+kH9qiaDrwPUl0Aujwo",
-	"F9pMKPfk9kYm4YQ2LDLIT+bhywusYaS35DrRSIWXz7RdwTiKOZuaMlaSFq9sU2bg31v/3jHA9WbeS1GB",
-	"NJu4//yWe6bRT5LXcs8n5PJZLCbnhOmMhBiHxrLGJo2z66K8oZBoSucEjJ7iJkZPYku1YLDag+rdtT5U",
-	"4+cwaJCJODgNjuCw7UCN25ygu4ntLWAbjxTyjKcSJKK28ccULBWXwF4dxtWEu1zQDPrNmPLSvEIWGi51",
-	"P6wokivS5UstpPLODu72Qrs2MfVIazAfD6mprYUuVoem4NmVEeZK0QdvswroLFHqJZFvKPIqBxczrjg0",
-	"5y4CWuDP0ZZE3orY3bKDlMi0VKzsI7clmqN/Z+8gLC5YjAmek9oAlkThttA5EabfgPEpUYFcRzbZBv9X",
-	"7FAfL2VjfltsmHGVN9AErStzJajmZBZkPOP8pnXU55UOZOUqkTm1sgqWlwqueMhjM+r7DAvMFGVQqazN",
-	"WzfB9d1/BQAA//8=",
+	"7H1dbxvJteBfOeBeYMiEomjZnoxlBBeK/DFOPBlFssfBmlp2sbtI1qhZ1VNVLZrjNXBfLxb7FGDfF8gv",
+	"C5D9HYs6Vf3JarJJU3KSO0+22N31ceqcU+f7fOyEYpEITrlWndOPnYRIsqCaSvzrPJVKSPO/iKpQskQz",
+	"wTunne8T8lNKIcTHMJViAZx+0GP7Q6ffYeatn1IqV51+h5MF7Zx28ocqnNMFMaMuyIfXlM/0vHP6+MFJ",
+	"v6NXiXlTacn4rPPpU7/zQorF+vyveBinit1SiMWSSpiIlEcN05rVVSadCrkgunPaiYimR5otaMc386tn",
+	"5mUcMSF6XgzIzEyS/pQySaPOqZYp9Q6fpvjm+siv2YLpfPDacmN8WB4wolOSxrpz+njYNxBji3TROT0Z",
+	"mr8Yt389yOdhXNMZlTjRG7EOuucfMtClSbIFdFrsDrhPBjYqEVxRRKELKSYxxTMMBdeU485JksQsJGZN",
+	"x4l949c/KrPAj6UJ/03Saee089+OCxw9tk/VcTYuzljd4hmHyxfn8OTR499Akr+W7QRXdRZqdks0vaQ/",
+	"pVTZJUURMwOQ+EKKhErNzAamJFa030lKP5mNRLSGvl8/wtPI/ny0Bph+JyFKLYWMal+ePP668uk3nk81",
+	"5cQCrjzlw8p3D3yoVqDp+2yQvl1+aT3X+Zdi8iMNtZnRAYgJfu426wdBFfJXc7HkIHhIn4IZEpgGxkFI",
+	"UCHh8JMcJ2QVC2IQjn4giyQ2s/7hN3/69ui7kz8/O3py8e5Nx7N/ukhisaJ0zKIWJGbGTpikakx0W7zt",
+	"d0qLO/1YWl1Ebsjp8TFxGPPvFoy/JeGCjtLh8ORrA4rfmj2YLfh3UDuJ8nby46gBJ9/A9tPZD4m1jsdz",
+	"kVpGn/OY35yUeMxvTrbzmPW1JckzestCuuN6InpLY/PDeOFwyw09ESKmhJux7fFXce7NnAJJEmBcaRLH",
+	"CJWvFLAIugQ4XYLgFJgCAorNOIl7nX6Zih6c+AguiYk2aFMjuYcnnnelEJriwogC7VYTUU1DrcAwep7G",
+	"cZ1HXeJHhjJ+JCyeSHFDeYE3+Za9AE4jpp/fOk5aBaLBUstFCwTOsG2QJoYAfLhPQi1kA3GZ1ZOJGcne",
+	"dA0fSxGXD630eAcaDOeEz9xOvJhTWUIBkjBmlOsxS7wraMk0pCUjB4Z1HkzkjG57an//uIX+cX5iWHEJ",
+	"dv3s8KqDlScuAFRZbXn/1xsR5jVTHqRhmi6q/9l08ZbQr8BOIiVZmb/LYuDpx23IU4cLzl8dxLeh3yll",
+	"jyEhWlNp6Ol/vB8ePTk7ekGOptcfTz51358eXVd/6n18/OnffOd+jjC9cLfhnhJBKqU5gZZ3/APPMjhd",
+	"jvcWEWqAXFtObXgfUM/tTUC54fXvO8uZ+uZRp9+ZhT8OTzr9ziQaPil9V6z7GU2I1AsvOwolJZpGO93D",
+	"LanViqgffWIWbn1PZmZ55C4r9tE2Lq5f3n5lZB/4CzC+4km6K/5l0CgjjVMQNuHc58Cqtm9cweaNHYL7",
+	"lLDtS3GfYgkXRIfzf4qTWtvEcycUeESIOB4rpjOhrCJqyZTCck45ijmZXAFLooDTWypBUjNnaCQbLQBH",
+	"OQXzZIV/gJjil1aENkJZQuWCaU2jAVxRrRmf4YtjFikzwvtrHFJIaiQrpgYeEanfCYmMxly0OPH+Xhwp",
+	"yg98X65CF4TFrdaXqwZ2P2vP50RVbonqAb0wGAcp1yyuHtGcKFBUA4HsY+gaMZULbS0AsKK654VuS368",
+	"IJzM6N5CZDM7nwtOW4Euk0A3sY9L886nfidDMr86EbNbarG3CsUFWUGS8nAOyNFzhrUVOHU+pTTR6VZe",
+	"l9HolX3bjMMW9GcHjzu6usoImF9kTkB1yy6towTJfolz1PB0t5sw2/Y+92CJFdTUtq3oc0AqXzNH4RMg",
+	"USSpUk8NQumV0f3MkBDGlEjUFPvVRQ/7O/OLskB8dvTfydHPw6Mng/HR9ccH/Ycnfvn3QJS784W2tzUs",
+	"Zwm7HvG+HKI9oS/Ih1f25ccGBhW673dSzn5KqXvBrPFArGDTl2+y9xqNUAWhb6LGQwhvudDxpUS3bAH7",
+	"CG6/sJZfWMsvrKWRtTTS2lW+isy0gKZ0IzvEdKq9NoUXjMbRmVJsxhsMC4SHNI43Szt3ogxk30xWexLy",
+	"jp4MHqk7MZ8I7ZcilSZSq0MJkfhXMWSxH7eCyhn4OHYNE/aRCe8c5Bksy97sEokeDrbbwdoChIe4yOv0",
+	"+aXuc1zHcyntHH4P5dopTM1HVRfJjIop5SFV74fXA0kilqrxwsuEqVJk1sLEbyfJnXvZd42b+IEpth2x",
+	"a7c/4CwQzml4c8Q4dP/+1//z9//11x4Qo+mHqdJiQaUzvaRasYiiQptv9ymQOBZL64hSlGvQAkiSSHFL",
+	"YkioLJlrvlKQiJiFq0Fn3fptZ/Ld1a2pZRdXNo7hg+VLt7OdIRkyGcYUukFIuaYygF9DkCFC0DPgIWb7",
+	"q5ng0A0SwbhWQd8AOqZEaXjYR1uKovH0iJkRFA0147OeB1o4wzYSe030ayeT4GStabP4sJAYHgzXRAYD",
+	"0QzR1+TKIYzS4fBhCNkr8Lf//Cs8Hg6Hw06/xLlEOolLbIuniwmVBTcornwLXgMKC0PPrV+PVjBPfUf8",
+	"LSWxnq/TeyHtrKHcLZXKuUU3T+rG8E37apEIqXflNaGI0wX3PmpmJUaaXHqCKxJJSaTmlGqQYgkW2tA1",
+	"JDqnJKISmMInD0qWvLKvvrxVM0W+vlZ8ykLgkioMFFgzG2uxYKHfbe/u+NLDfFX9TiRXY5ly/5fUwLs9",
+	"7pcPyXMnTQmLm5bBZlxIGo0tRKpTbrXnpdw6ZhvGdgYv38O6485BqvgmX3UBqX4G7Bw+vuNyfGA3WSmu",
+	"yyYZhecxIU/KISFHT4Ye4o/ttBsGefBNZRT8szZMDTAxijlmZO9exYzx/Ty3sfnUEyaHCve61ly9pVBd",
+	"NJdDbiJ2y3cxH/uqpg82xoDVDNbWmaLidFZd797xYRYkWwLEXouZSPV+MCexx5ZxSW/FDc28RVQZjp05",
+	"jEISx1R63ROSTiVV87HGCJpdwepTXL+fTmPG6Xkswpsd5YgrI0ItmZ4baQEdBVk80E8pTWmEz0SqgVO9",
+	"FPJmAG/mFBSV1nkWCq60TEOtrJeNaZCUxPEK5iRJKKcRxtqOuBkVce8rBQvBhRachRCaFUPXqBKgGA8p",
+	"TITQvcJjZ9F1ThTKKpJObBASvtsHGitqY3nNuy8vrmDKPoy4Ga7+MJt7SdDIZKYNhZQUPX+TFTCtQEyn",
+	"6HHSkCaxINFT+yVChSlYEHlDIwiEhXbQH3EShjTRDkqMV2XPJeORWELXRarBb05g3gPCI5jGZDYzX2Xb",
+	"xAUpiJgiM0npYMTXZDCz87EvmuxVRLlmU+ZcP+a9HBmJLrZQIzVfvKebY0z02ELAEzLqMRXespCOUR30",
+	"+qY8oK+tq61TM5+ousJ2n9OYJIpG44XPhVZFwMr6oHvGIylYBG6ESyPO2UnymRnXXz/q9Dvs+ytQK6Xp",
+	"4m1i3ullfDW/OoZ9z3VbrK1hZ9n4m4apMcfyufjY4cVcaLEuFU1WXkf6Ffs5d4YLyWaMk9gHgAatubRX",
+	"IwTFVH8BQ1hEP3/e3eN62XRrYLg5iefmxbVA4OohvDP8IpUxMhE9TxcTTlg8Nr8oLRIwDNrM299zc0Zu",
+	"SyUd+0Ol381XQCBihmk6DomBFJJOU0WjPtDBbAApV2liZFoajdmCzGgWFLh9drdmHw9RnE2nqPRb1MNY",
+	"7VP4MaGzPiR8ZiSaJZ0kbeaZUzabe+Z5m0jzAOzzOrID45CwDzRWrbC8dQSnJoyPMf6h4bzNIiTVhskL",
+	"7gwaYFFZZVcbpj20IwJJzWG1QslL8ypaAefk5PHXHqbw7dnRyeOv10BleYiB9IeM/209FbVmdLcoZvHZ",
+	"6JGrQrPwWeAr9OBjYDMjjby9fJ3H9GQftIqyazcmN2cQM0Uj+P3F85fQffn8DeTZJeYt3Ik9M9VrM/OS",
+	"RdZ44MdWfPxZyNrKHG6jKCpBERXcbbxhnjsGWMfs7Io173yl4PmfX72AMCZsQSNrIMAgKgtGBSGRcgVc",
+	"cNobwLl5TVnzVSKFmA48u6x7XxJtOJsV8cY3XCwb9PfsTb88885Iyr7B+kC4DejnegDvrNDcd6rAgkpS",
+	"FYCWkmlNORAFb9+cnyJWuNQTPacjrpg2IhMKxj8L7iTC/bj6LFGtyP1loqwN7sZv4lmIiMZ+D4yY6iWR",
+	"LYzM3nNwc2YzlMZrxKqXdk+bD92IaTqNqLUXriv3DZArmQWabAvtDQifYyMoMWHvpUiJjBmVloZqkYp6",
+	"zhTmkUiaUKLVVgqJmMHd0DPVBZVGy0lJfDQnag7ZmwZZJ0Zv6g7/9h9/+QZCkXINLqNEkYUjbp9lD3Op",
+	"wqa73nyaXSHrBCqmrW5WM8qYlmJGPYkq5aMQ006/AEK2wPo4jcf0NpfZa668PfK6rGl0Q07JR59sW9Pq",
+	"I8AdxCtzHCqztyqr65sTunhbSvsqdtM2eJLquYjK17UZ79obn24gk13KLVyxpQ/yeQqgbM00Kx3HvrmS",
+	"mPQ5rnsEUJo9NiKnUfTwj4QX/0fx0wcAxX72UNXvVpn8RpIEliyOnUzt06q2ZLRVOGx59W5yL5iKLNdW",
+	"eZLasA5YkHDOOAVnfC/8kbckZhFmso1z668HSbULClrXk3Yzm5fcqB7jtr2HwwZPxeakqTWnTIlpaaYb",
+	"UsZyXMkBMtc6UafHxxG5IYOI3mZJw+q4Bah8nqVs+rI4Zk7Be7hoWFk/Wpt0hWaNfSOc3BiZeLSn9i64",
+	"kR2zSJmcwrhiiFf2P+OUh1SaF3HTkkRRjJeC8wx3+mai6zbhbI6v+zyHz7LrrLAVCmb9yniRWUkMfbRA",
+	"oxk9BU5nRLNbcwG69e4hW+xqSEDH+fg2d7rH8ffTzun7FmRiHfWf1uDUntnfML5dYzRI9QfzohGHhM2U",
+	"3/bRFcr4r7O3MQiDSEOdm07shZAg6Y/WdovIjFjh8d5QjXkY9iTd0EUGBzjH+0YNtTixbGkuGG73dTWR",
+	"mHdtZpZGp0xlKVnM4fbgRPpBj23Kptqgkpn7KCQcxHRKJVbJcKYdAkZOP0oTcDwUyFRTCcTt2qaC5vw7",
+	"o2puw+4l1VipwYyRJmM3hF+Vr/FzEWJ64G7WPmemb06/dg4OlJStpbfm63gKpYnRU134O8pcuyScosS7",
+	"L2uVNKTsdsdtqlBI2lJLsenk7W/ZK3zfmw7SRANvHMss2c+XRDlOCd3cYeLIo9eGPtYFql2wXolUhrQV",
+	"+7qyr9r4i4hZBWXTVz+419BMM2XbXn9n3mlhb0F+m6+8WE1xglVkqVJIjdAb5YM/OK5e3L72avWSJH5x",
+	"iEA8K5p8qfA7u43S7bSLD9jAmIQr35X0rZDsZyPUxJC95iKRjJZs7yH/FZUHGAyHw0qBHF+cQihV+8v/",
+	"XCq89fNKGS5DGoWJD5sluPUgXTVeOO/yOtf7J4jB6JePrxEz2iqM9Vg853qGbpBJPkGvDwTesaMXzGAE",
+	"VcqJld3AcArzWEiYCD3vA5EUslV7gu/WhfY1B/AiEZrycAU3dAXhXCjKYbLKbnMPj90m1jd7cZ39MnfQ",
+	"5yx+QWqi8HZf7tbCDXlhlnUBuK3Ye4fSa5WZVEWOTd9VwjW2CA0ed8Ce90wdjxxgGmnhKr838ywIRCVt",
+	"RFTr/bWinKGtaMG49964tMEu+1liPjtSphI+WBnMt+1LlxGT7Te3+uVpQRu36qSlRoNKYRtw+us4i2pu",
+	"tpXsXlhmU5CmordUMr2q3vpT0el3lkRy62oLJdMsJPH2gNcWEZhXTPsS9m3ulz/+dK8Ml61iB16G/SJs",
+	"3pOZpkClE6t99c2tHYRSBWWFZtP4eRi3R7LJJx3bC3ht6j8WXkMt4N3Lq6NvHkF3aRQyJyfjHYFR8zQC",
+	"MiOMK0x+/+y1tc6V/zCuyj97mDwaM+YPnCRumeR4olQ9ZW2LprmhMEqGspVM8hDt0QVOrR91dSm7ZZUb",
+	"2tkne6hEXVvzew4iUK5VCqNTKtFeZkOhMtdUBhwIhZAR40TTdaLcGaPLWYZ4I2QZBOvIvo7FNROIkEqj",
+	"MJcL8d1FD3KllTi/mlFAn2K+6mnZ55bHZoQsahD3W9PIjgmkuydANhPJpu9tHasK1E/WEzV8hXYqhFOc",
+	"eBPiH0LVxMvnS2maZvJ9krb3oN5d771fSOxfgsTWUa5qTd8eH/G5F3p7/NtqcNhqxisZIBreXTdI1FAP",
+	"5ap22WDOGLH/AEqGY+8qjJhJMWlhfRTGAUFasfrXxvQtbO8xN5hLrGyTbaOY3Mfr3pRIo2abOPvjWRHF",
+	"BO4mKDShM8XI8dWc8NmcsPUI9S0k+caocpcuus5XWjSkShXaY2PRXV86zRUNBY9UqTSVM+PgcOA+9ca2",
+	"rKmt67zEPBmvO41/R4ksZ42UpGC1PQETwfFWeQ62Aon6AivLqQDFTes98nyu9ZCXHT2bn1s+cZdCFvYa",
+	"abcynzbgykpVzfXFoF5ISRLevKTi91ff/3EdWFNKdCpr93L1lRkVC/SdeSwLhRy9hsBuSngf81kfYqKv",
+	"oWs5WO8UU4MViiSYKMwBrxUjqGe/K19S7GvG6ZUFT79zIRjXLdNi+5W1+sC0JgW1N3nUV/nCwrT10nIA",
+	"V1Zx3ThTIe1UF+0PqGu6XQ8QEfDBd+54LNZXKSMaQXdCp0JSUGyRxGzqatj7o/KmrndBS9ejFklTpIw4",
+	"SMEI1wkBw9tL8Mz2ni3huj1SnIs4dq7qtuiRk+hW9EBSR/jvpbdvEce+jKvoH8e3Y0XwPfGqLNo0pkTh",
+	"+TWmizsVpSEnPLXtIWgDQWRxIRv4fGNKPuMR/eAftnV1DztGq6z5jbp8DoXKlkv7a4RrESG7A03sWEmi",
+	"ToB1LWqz9lrbqpvbt6EfivCAokRUDhiX3olGAhqpcVaexA+m4pzfOdfODvCZZHXFW2mU2cubUzprYLBT",
+	"rEMB/QlhKpleXZmJ3IJQgj1LbcqK/etFRq6/x04TuCxU2GrS7lzrxHZHQafEeqQeuSHQ/X//+Ze//+//",
+	"27MNEhZiwmJ6NGVSaSBaUx5hLN+EhDeURwO4mAtOFSbMRUJIyLxXygg6hXk9C/YjCwpnF6+ejrikC6Hp",
+	"Jvt7pShNtGBcgXUTQVE9T/XzRHu7CKw2OhjxEf/Vr84Fv7VpXWrwq18BSmu2Po6Rde2cipMbOg6JogN4",
+	"ZdNL7IPLF+fw8OHDJwN4jvnnYX6xQfDy+ZsACFdLKtWIBx9HlnpGnVN4PxgMrvswKtuvzO+jzmAwGHX+",
+	"p1ETPwU2wZDcUAXBv9uXfmtbh2Czn98G0MX/wIO//cdfTobDPmRJzo+HvcGI2yU9+vDh+PGHDzAR0coc",
+	"V97iJmhqphNkqeiqGm4cGLYVPIUidDZrk6NGnEQRBDZ++BTefxxZT/GoY3ZpvrP/cxxv1Pl0HQzA+SPN",
+	"0hhVLn4NUo4JKfYQslMyuGyOJ7j4/uoNHN8+OCapnh9jyYEAJNWp5NirYy6kPorZrcGQsqrY/f27Nzbv",
+	"m4AUmmDNaKeC2VcGcEV5NOKBmUtI9jNu8RSsOugq25R1OPyFBiC4qz4g9JxKCI5vHwRYemAARuNRpxBk",
+	"6BdgVtVC0fiWql4fAufSDEbcPGCyhLWg0omWlFqysQmfkiZCavwSkd2OB8u5iDPrXG8AZ9yuJE+CZ5Fy",
+	"mAiPho9sGlPMQuoUdte26Swh4ZwenQyGpTBrS+9nF686pXo4neHggX1LJJSThHVOOw8Hw8FDrP6g58iE",
+	"judYcednqz0hmzZME6H6KkLdSLuiPLXeTyfD4Ya+T7v1e3Iz+No9GSypcNDO6fvrfkeliwUxil7nNbul",
+	"3PmbyExhgooRdM03x5hCuHFzly5d8gvszU79qSRL+kfKl1bqi9UMDzMqMwCxWBcRTSZE0YzJ9bxwQlKN",
+	"mD6it1mzOC/AXjOlix4hKOeXeso1iM7FK8eu59yn/tY3bR+1Fi9iE7kW770R+JavFVreIWenVm+NY9ng",
+	"Xm8jvAce50TTSNVGMf6+ejuPVtvktqVd3yFh1DrX+IjfvAEOJfemk5wyMJoZh9SSsLgPnC7NzWZFoi7y",
+	"6jJ54LtlAtHzvFOYlbiV9pbtxZGAKZW6vCVzt0K3uBZzQef4I4s+ZYMywY/w9u71IVUp1oZR2HSNmFvz",
+	"T5c4ji0rQ5JkxBXlkQKmi0y1vAFApbQ9hrnhDeVCYd19qwZwZte2FPJGYW83fM0ZNu0dVOUAWXO9M4xw",
+	"cqHpvxPR6nB4UWvf96kqZrt8jDtDy6ql3IOV+II6ON/+HeNRKckNZTvBrc4OBYbY80L5uNLyoYK3el5D",
+	"27wQlh9nX2ByFeBbVmaWRNMjFFxphLUiSeiSVrn928bIZbWpofvo5AkEWojxgvDV2OgXi0SrAEsk1u4Q",
+	"V4HqLnCnUivsvwjivBYzYNyhjKsZ3ofG6mXb8ERYa1yGKGtnZ57f2eGVqo61Or1HTaXGogPcF65oGWq7",
+	"RckyUlVIoCskkDiuVjP7SmWfqN5miLvBmmnzMlebOF1W1SWrKJmfK0uyxbhEHNVWihbgrPLNAC4kVUan",
+	"5jMgRokvv6rnRGOoMoltFQ7UxqgZ0cBEOV3KviymWBMMuYcVOqdkweJV7xTvJqLMzDHlvuvEBb2+yd1t",
+	"h0erWlztfxGucIkHVsfWRlws2WE2Cv/PSu/dh/Bfa03NbZI+hHMWR5K6GoJMlTTyhnbHRY+tXYT8u5R/",
+	"a73TPKhRBvbnszMzS9neBl0CaLrQcynS2RxyEFV0RDnrXGOhYt99cI5Bms/KwL8LEq73z2tFww/uYHrf",
+	"KZ27sq6ff0J2JCBVbK6exDq9og5h742YWs2kekjP8PfaIW27Ru1Hh9iVHcmKJolelY1nXS5yUu4DF4UF",
+	"2IeCTSacTTsb3hMSVFsXfibEXqJkvwEJduW8r56hzzLJgiyrIHyLwdX3SMQ22POeL+J7PL9Lai4dI3wv",
+	"xG2VnqG7ELdG5Eo51vTWCoyCn1mRWV4jsNdE+TmJbLynn+dv3f8t/aZ6IaOYajbqNtlwQVf7KB3AEpfX",
+	"/miHH/VWOU3DZu3y2smeGEy1DqKrdGKXbwSYLNQPmz0JCa5PkQ1DbCg+7VvZT/8wpr1KXzEPtRXYeSCx",
+	"pvAcdp1/UVFaiobuO3+jRHsckxku7irpPC/y3O6CRVa7I96zlFM0cLsPGYdDKWdwM6M7Zlj5v1lF/oHE",
+	"LAIpls75bBdrSMnlDUFX5JqDbQEAidV+XRlBmLLYaBWEz2jvKTB+WxnSqMe2UKstWAiBLdL/W3MmAXCh",
+	"54aWmcqrFaY8Nnq6VZOlWJpnOGY2gKv3vzbCiOcFDzWge/LMLg5VcmarexNQRb8ITI+OSXijXAFUizDZ",
+	"Tvv2UnG1VtAJ6VPEXXeF5mvDy7PzpgUFiuX44aIw1ovJNThOsrYHOwx1vYkMF2msmblTjs0FchQRTarE",
+	"UAsvZXE1YmrCOMEFbmsGFPuCg+5XuKm07/C6Gu2TzyZfO1GJ32IpqD+/vvqzwcLzqx+gmyaKSg2TVd30",
+	"2GtL6cfa/OK8LE1Sf84r8ZM32Rc7AfmWRwORUP5hEdtjV0diOmUhjUSYGlFkUKKzRTzAf6unsh1d1i0+",
+	"2VoP49JC4FvAQQY46GZFDBmH8znj1DmAnvNZzNS8xVFkWuU2+HfuQY7YJEMcSt/acCHdhbp1T5LEF1G1",
+	"7unYzvG6Lp9c6Z63gUmY7PO00i+VcBCJjRm0L7WkhbqX1rZN3QctvDLMK6VSNMWjPR+dfE4KIfVW5V+p",
+	"vJ5tyo2uiK+rdU+bGZOe5cs+twGtd+izdZOUTO13KbDWduZBNgTAIaRWHKjskLUefcNR/3QJCVnFgkQ9",
+	"K6NNGI+KcqUYLsnUDtIuIhti5hHJuzBu1vZrLRvvQem/S+3R19PSFx1S2u/nn/AZL9OXjS0tgR+6mQLZ",
+	"dxGsZbZBb1mEGcB73hV+HNCS2CxOd+41RspsIKPhDwF0CYQkpjwiEiKyytSa0pby1EJseBgYuc0GrwZa",
+	"mO81LITS8OgbmItUqt5gxDHQxEYkYghxlie1liByCgSKhKfMFZql0dAIcCs4m+AUMOwcowiUFsmIdzGK",
+	"FXOq8p6Lj2HBeGpYn2sY9HgIi17furmDIsMlgK6W5Bb7BfcxW/pHoz5JcD3fej5lpyS+YBx8S23Hypce",
+	"2c898RimDhi8thvJzaj49Y6eynL2nU9sRUh9PqV9z6t4aVFDZdjVL+GNO+68jDqGvaAX+z7I0cuDN1mH",
+	"6p1z7+au9XZNvmdb0VqP4Ls0GV2kFfEchAs7x1CGoi/uFPu4IpvL+om1RJKm897qWTvHTuW+Y9/mXjvP",
+	"epwfQg7GsYCs3VrIGsMbl+BoODMSzx2QymKjqv7dF1MSvzuUkp2H9eRYaIHaGFCxoDvKcN+tfpHiDntU",
+	"a0JcNeJ3Iy9Y0ONyO88Gro8K6EURgXkX7L46yedGx527VrYH074rMW95+HE3ixOz3hab6bI9Is5AHds9",
+	"Ndv6Sz01sdOZ1bSM5FVUpceOKND9/cXzl324+ONLI/C+o5OLp/Dt81fnx98+f/Wi5Gm1MsajB49HPPC3",
+	"ZAtOs0ZGZqRQ8FsqSz2ZjI5n5ur1bd6bst5O9jMFl1Ae0VAY/tuHG0oTBWTE6+2vbCxf3mjLLsq6DxZU",
+	"k4hoAorObM6RlixJjHjkYrqFdBpn0RtKQdetOevy+fLiqu86LNkcq+Wc2gykfCOuAw7ets7CgFGklX45",
+	"3cA2RgtOi0RAhHgfhBxxYgT7ShecBdGuYjjj8HBo9BPVd/ldgitgPIzTyIjq8Nzlpj168BACdwBCjGMi",
+	"Z0bJsQdrZrEtu3p9eHRyAkEopEwTbY8scD8Wn6sFieOgD4+HDyGYpGrlkueCS6rl6uhsik3h80KtDr2Y",
+	"GvFEitBgLZ+BFgIWhGcNyQZwpjVxTWBtahuNIGBRYGTZICtUGvjUD5vf+93qwrWj+2f2YRxOprTQ8F0R",
+	"eSV0+0a/83j4cMO05TTJHabPuZwnRLNy9OhknFCDFA4/aPQUsGi/K/OPJfzYLeWgXG2cLhqMLPL1OpXG",
+	"RSUkrK52rX3Np8/n2hb1gBScizg0FnlbY2H7FNi0z26Ogu4+DQyyBL2ttyeC6tg26tnAzy/evinxbC0g",
+	"KJoaOTLNujMFDmhBxlaDor9RgA3kOF5FI15k2hQrQZNK1lE1sFk0dipsa6xdFnF+ohCzGwqekbwkbbUd",
+	"R9Jvs+5EdyEPeJo2fQlCdXv0UItDsbeXrw8gZVxpg3n1XqpaYM9DMqPQJaBsb0mDSW8vX/f6qAmqWCyt",
+	"Y1zOsoNWLZF2m+urzLnvSHpuZIYXGQ88gBWmnrJgt++MLuUkbZV371R3oTt6SfTA/pVzOyy6WGaE8Twd",
+	"vdqCD9M58p9QQiRxbwCPhk9yzrRgKBE4iSEL3VgSNeI5Q1lR/dSJBjgENjT1MRMrGy+Zok/h0YNhPgmZ",
+	"EB4JTqPAGja4w+ER50YqhLw3dCZYEbT7ulyMt5evja5q2OPKy67c1+sM64vh8y93+t72MbvgnEvGq+Ji",
+	"c0jNssYHevvF7boxbbZVXOQ9m/4VEsBLXWNa4VXezKYx9jTrR9MST8stde7UKlM0p/HRojvUA9thHEY1",
+	"Wl8yjCsHXzYp/V8pm8OcaGvpZQqIrQSibaO5blBq8BP0nkJQ6tcRmPddt+QJxT5LTFtR0KHAiDMFQVah",
+	"KMi6MZFauzHoLufMiMqc9l2LeVq4KbRAJkyjmXO2ZeF3Abh+BlazH/Fi1Lzid7e5yRnONBdLmBLZG8Bl",
+	"FtSXZdvaMjh2e0RBRt7msxEPyq2OAtA0jktNNTG4UGMzs0jYIiuo9GY3YVDriRH4blGcecSLDmGABW/s",
+	"hUUc34S8R3ODBI1dj+5Idi53rrnnoBjXzckXm5fEzvlZmF2SrPfTQQX3piX8kS6LGT/bLkjDG2BYLVOk",
+	"urDKuZ4oa0RfXD25w7tBVbTlGktIjtE+y7kNjy0VPMCGzl6HSCLZLQlXvadW7nLJ7i64Fxgf8RKxIgrb",
+	"S56Lse2qUwyGtZGOlKMUkjUtQnIxzAbrbs2JXMRUKX/uayhk9N0qc0HfBcaX68ndd+ZrqUTgXYakOn3z",
+	"5cWV8yXbanQQpRiMULgKN0o+LVW/f37F76zaBN25SL/K03MwnLxq8UUFBB2o960bthFG/7VE0WpV189P",
+	"gnLdJw8w1C9C8oGFZDdS3b1i6xCVqNBDolslaUc/WENxI/VcMf1FkgQrGXAo8tosuH/sxLa834oHMSwk",
+	"D5TQptyx7JKchk1c7kaMKBos3bOt2TamuZeke9Sw8Hozylu5VZU3YBdPqGXufX4y959179RVs6WsQKvS",
+	"ZPXUaHtcQCz4zFZ3oknxyi7Z9/69De8cA7KWRQfJtVd2E3ef9nHHNPpF0j3u+ISyNA+HyTlhZqpbTEJr",
+	"7yA2u7GfBT+HUjmLbWbTZ5p+5UHuWh2damnm99fmUK31yaJBKuPOaecYD9sNtNbkGIt+uvAMV4+zuM9E",
+	"ovBGJEmC2QLm3nJ53dVhslJpWYpkimVYbdWlvHAU1iHuf9xQO6bIIi9VVs4LHmZN/d3a5MxzW6NSf8Rs",
+	"ySkMcjmydcCy6jq5UPTRW8MRCy6WSizmG4q8wsGFDQJynWxtnCda2Yx+l3foyZrPgpapuRUr+8gVkPXR",
+	"v3Ot+ZNccYgpuaW1ARyJmsfilkpbhs9a+piErFC5aoL/K35kjpfxifhQbJgLnfeVQKkrzSoz2ZNZ0slc",
+	"iJvGUZ9VCnOXiyfcMndX4fISKbQIRWxH/SklknDNOM2jhdwE15/+fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

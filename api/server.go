@@ -37,6 +37,9 @@ type Deps struct {
 	// them the client address is the TCP peer, so it cannot be spoofed to
 	// dodge login throttling.
 	TrustedProxies []string
+	// Media serves the local photo store's signed URLs under /v1/media/
+	// (localstore's Handler); nil when photos live in S3.
+	Media http.Handler
 }
 
 // Server implements StrictServerInterface.
@@ -89,11 +92,14 @@ func New(d Deps) (*echo.Echo, error) {
 		}
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
+	limits := map[string]int64{"/v1/employees/import": 20 << 20}
+	addPhotoLimits(limits, d.Attendance)
 	e.Use(requestID, s.accessLog, recoverer(s.log),
-		bodyLimit(d.MaxBodyBytes, map[string]int64{"/v1/employees/import": 20 << 20}),
+		exceptMedia(bodyLimit(d.MaxBodyBytes, limits)),
 		s.validateRequests(router), s.authenticate)
 
 	RegisterHandlers(e, NewStrictHandler(s, nil))
+	mountMedia(e, d.Media)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapi.Spec)

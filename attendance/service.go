@@ -16,6 +16,7 @@ import (
 	"github.com/dakahq/daka/geo"
 	"github.com/dakahq/daka/internal/errs"
 	"github.com/dakahq/daka/internal/page"
+	"github.com/dakahq/daka/media"
 	"github.com/dakahq/daka/org"
 )
 
@@ -28,6 +29,11 @@ type Options struct {
 	// ClockSkewWarn is how far the phone's clock may be from the server's
 	// before the punch carries a client_clock_skew signal. Default 5 min.
 	ClockSkewWarn time.Duration
+	// Photos stores photo evidence (media/localstore or media/s3store). Nil
+	// disables the photo endpoints (503 photos_unavailable).
+	Photos media.Store
+	// PhotoOptions bound photo uploads; see photo.go.
+	PhotoOptions PhotoOptions
 }
 
 // Service records and lists punches.
@@ -35,6 +41,7 @@ type Service struct {
 	pool *pgxpool.Pool
 	org  *org.Service
 	o    Options
+	ph   photoState
 }
 
 // NewService returns a Service.
@@ -48,7 +55,7 @@ func NewService(pool *pgxpool.Pool, orgs *org.Service, o Options) *Service {
 	if o.ClockSkewWarn <= 0 {
 		o.ClockSkewWarn = 5 * time.Minute
 	}
-	return &Service{pool: pool, org: orgs, o: o}
+	return &Service{pool: pool, org: orgs, o: o, ph: newPhotoState(o.Photos, o.PhotoOptions)}
 }
 
 // RecordAppPunch evaluates and stores a punch from the app. It returns the

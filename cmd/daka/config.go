@@ -29,6 +29,7 @@ type Config struct {
 	MaxBodyBytes    int64         // DAKA_MAX_BODY_BYTES, default 1 MiB
 	ShutdownTimeout time.Duration // DAKA_SHUTDOWN_TIMEOUT, default 20s
 	AccuracySlackM  float64       // DAKA_ACCURACY_SLACK_M, default 100
+	Media           MediaConfig   // photo storage and upload limits (media.go)
 
 	jwtGenerated bool
 }
@@ -85,6 +86,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.AccuracySlackM = slack
+	if c.Media, err = loadMediaConfig(getenv); err != nil {
+		return c, err
+	}
 	if _, err := time.LoadLocation(c.DefaultTimezone); err != nil {
 		return c, fmt.Errorf("config: DAKA_DEFAULT_TIMEZONE: %w", err)
 	}

@@ -162,11 +162,19 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer, ready chan<- strin
 	if err != nil {
 		return err
 	}
+	photos, mediaHandler, err := openMediaStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	att := attendance.NewService(pool, orgs, attendance.Options{MaxAccuracySlackM: cfg.AccuracySlackM,
+		Photos: photos, PhotoOptions: cfg.Media.photoOptions()})
+	go att.RunPhotoRetention(ctx, time.Hour, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	e, err := api.New(api.Deps{
-		Org: orgs, Attendance: attendance.NewService(pool, orgs, attendance.Options{MaxAccuracySlackM: cfg.AccuracySlackM}),
+		Org: orgs, Attendance: att,
 		Logger: log, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
+		Media: mediaHandler,
 	})
 	if err != nil {
 		return err

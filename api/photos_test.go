@@ -1,0 +1,1216 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/disintegration/imaging"
+	"github.com/google/uuid"
+
+	"github.com/dakahq/daka/api"
+	"github.com/dakahq/daka/attendance"
+	"github.com/dakahq/daka/internal/errs"
+	"github.com/dakahq/daka/internal/s3test"
+	"github.com/dakahq/daka/internal/testdb"
+	"github.com/dakahq/daka/media"
+	"github.com/dakahq/daka/media/localstore"
+	"github.com/dakahq/daka/media/s3store"
+	"github.com/dakahq/daka/org"
+)
+
+// photoEnv is a test bundle whose attendance service stores photos, in a
+// local folder (signed URLs served by the router under /v1/media/) or in a
+// real S3 server.
+type photoEnv struct {
+	*testBundle
+	att   *attendance.Service
+	store media.Store
+}
+
+const photoBaseURL = "http://daka.test"
+
+// newPhotoEnv builds the real router with photo storage. t is nil for
+// benchmarks (responses are then not validated against the spec).
+func newPhotoEnv(tb testing.TB, t *testing.T, o attendance.PhotoOptions, useS3 bool) *photoEnv {
+	tb.Helper()
+	pool := testdb.New(tb)
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	// Tokens outlive the clock jumps of the retention tests.
+	orgs, err := org.NewService(pool, org.Options{Now: clk.Now, JWTSecret: testSecret, DefaultTimezone: "Asia/Shanghai",
+		AccessTTL: 1000 * 24 * time.Hour, PasswordHashCost: org.PasswordParams{MemoryKiB: 1024, Time: 1, Threads: 1}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var store media.Store
+	var handler http.Handler
+	if useS3 {
+		srv := s3test.Start(tb)
+		s, err := s3store.New(context.Background(), s3store.Options{Endpoint: srv.Endpoint, AccessKey: srv.AccessKey,
+			SecretKey: srv.SecretKey, Bucket: srv.Bucket, Region: srv.Region, PathStyle: true})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		store = s
+	} else {
+		s, err := localstore.New(localstore.Options{Dir: tb.TempDir(), BaseURL: photoBaseURL,
+			SigningKey: []byte("photo-test-signing-key-0123456789abcdef"), MaxPutBytes: o.MaxBytes, Now: clk.Now})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = s.Close() })
+		store, handler = s, s.Handler()
+	}
+	att := attendance.NewService(pool, orgs, attendance.Options{Now: clk.Now, Photos: store, PhotoOptions: o})
+	e, err := api.New(api.Deps{Org: orgs, Attendance: att, Media: handler,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QuietAccessLog: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	doc, err := api.Spec()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	router, err := api.NewRouter(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b := &testBundle{t: t, tb: tb, e: e, pool: pool, org: orgs, router: router, clock: clk, noValidate: t == nil}
+	return &photoEnv{testBundle: b, att: att, store: store}
+}
+
+// person is an employee of a test tenant, signed in.
+type person struct {
+	ID    string
+	Token string
+}
+
+func (p *photoEnv) person(tn tenant, no string, fields map[string]any) person {
+	p.tb.Helper()
+	id := p.createEmployee(tn.Admin, no, fields)
+	return person{ID: id, Token: p.login(tn.Slug, no, testPassword)}
+}
+
+// upload posts file as the multipart field "file".
+func (p *photoEnv) upload(token string, file []byte) *resp {
+	p.tb.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "photo.jpg")
+	if err != nil {
+		p.tb.Fatal(err)
+	}
+	_, _ = fw.Write(file)
+	_ = mw.Close()
+	req := httptest.NewRequest(http.MethodPost, "/v1/me/photos", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	return p.send(req)
+}
+
+// fetch GETs a signed URL of the local store through the router.
+func (p *photoEnv) fetch(method, rawURL string, body []byte, headers ...string) *resp {
+	p.tb.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, rawURL, rd)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return p.send(req)
+}
+
+// photoJSON is the Photo schema as the tests read it.
+type photoJSON struct {
+	ID          string     `json:"id"`
+	EmployeeID  string     `json:"employee_id"`
+	Status      string     `json:"status"`
+	FailureCode *string    `json:"failure_code"`
+	Format      *string    `json:"format"`
+	Width       *int       `json:"width"`
+	Height      *int       `json:"height"`
+	Bytes       *int64     `json:"bytes"`
+	SHA256      *string    `json:"sha256"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	RetainUntil time.Time  `json:"retain_until"`
+	DeletedAt   *time.Time `json:"deleted_at"`
+	URL         *string    `json:"url"`
+	ThumbURL    *string    `json:"thumbnail_url"`
+	ExpiresAt   *time.Time `json:"expires_at"`
+	EXIF        *struct {
+		CaptureTime        *time.Time `json:"capture_time"`
+		CaptureOffsetKnown bool       `json:"capture_offset_known"`
+		GPS                *struct {
+			Lat       float64  `json:"lat"`
+			Lng       float64  `json:"lng"`
+			AltitudeM *float64 `json:"altitude_m"`
+		} `json:"gps"`
+		Make     string `json:"make"`
+		Model    string `json:"model"`
+		Software string `json:"software"`
+	} `json:"exif"`
+	Reused *struct {
+		Of           string `json:"of"`
+		Distance     int    `json:"distance"`
+		Exact        bool   `json:"exact"`
+		SameEmployee bool   `json:"same_employee"`
+	} `json:"reused"`
+}
+
+func readPhoto(t testing.TB, r *resp) photoJSON {
+	t.Helper()
+	var p photoJSON
+	r.JSON(t, &p)
+	return p
+}
+
+// uploadJSON is the PhotoUpload schema.
+type uploadJSON struct {
+	ID        string            `json:"id"`
+	UploadURL string            `json:"upload_url"`
+	Method    string            `json:"method"`
+	Headers   map[string]string `json:"headers"`
+	ExpiresAt time.Time         `json:"expires_at"`
+}
+
+// --- fixtures: every image is made in code ---
+
+// scene draws a deterministic photo-like image (gradient, soft ellipses,
+// noise); different seeds give unrelated scenes, far apart in pHash.
+func scene(w, h int, seed uint64) *image.NRGBA {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9E3779B97F4A7C15))
+	col := func() [3]float64 { return [3]float64{rng.Float64() * 255, rng.Float64() * 255, rng.Float64() * 255} }
+	type ellipse struct {
+		cx, cy, rx, ry float64
+		c              [3]float64
+	}
+	c0, c1 := col(), col()
+	shapes := make([]ellipse, 12)
+	for i := range shapes {
+		shapes[i] = ellipse{rng.Float64() * float64(w), rng.Float64() * float64(h),
+			(0.05 + 0.25*rng.Float64()) * float64(w), (0.05 + 0.25*rng.Float64()) * float64(h), col()}
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			t := (float64(x)/float64(w) + float64(y)/float64(h)) / 2
+			var px [3]float64
+			for k := range px {
+				px[k] = c0[k]*(1-t) + c1[k]*t
+			}
+			for _, s := range shapes {
+				dx, dy := (float64(x)-s.cx)/s.rx, (float64(y)-s.cy)/s.ry
+				if d := dx*dx + dy*dy; d < 1 {
+					a := math.Min(1, (1-d)*4)
+					for k := range px {
+						px[k] = px[k]*(1-a) + s.c[k]*a
+					}
+				}
+			}
+			i := img.PixOffset(x, y)
+			for k := range px {
+				img.Pix[i+k] = uint8(math.Max(0, math.Min(255, px[k]+rng.NormFloat64()*6)))
+			}
+			img.Pix[i+3] = 255
+		}
+	}
+	return img
+}
+
+func jpegOf(t testing.TB, img image.Image, q int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func pngOf(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// exifFixture is what withEXIF writes.
+type exifFixture struct {
+	make, model, software string
+	dateTimeOriginal      string // "2006:01:02 15:04:05"
+	offsetTimeOriginal    string // "+08:00"
+	lat, lng, altM        float64
+}
+
+// withEXIF inserts an APP1 Exif segment after the JPEG's SOI: a
+// little-endian TIFF with IFD0 (Make, Model, Software, Exif and GPS
+// pointers), the Exif IFD (DateTimeOriginal, OffsetTimeOriginal) and the GPS
+// IFD (N/E degrees-minutes-seconds, altitude above sea level).
+func withEXIF(jpg []byte, f exifFixture) []byte {
+	type entry struct {
+		tag, typ uint16
+		count    uint32
+		val      []byte
+	}
+	le := binary.LittleEndian
+	ascii := func(tag uint16, s string) entry { return entry{tag, 2, uint32(len(s) + 1), append([]byte(s), 0)} }
+	long := func(tag uint16, v uint32) entry { return entry{tag, 4, 1, le.AppendUint32(nil, v)} }
+	rationals := func(tag uint16, vs ...[2]uint32) entry {
+		var b []byte
+		for _, v := range vs {
+			b = le.AppendUint32(le.AppendUint32(b, v[0]), v[1])
+		}
+		return entry{tag, 5, uint32(len(vs)), b}
+	}
+	dms := func(deg float64) [][2]uint32 {
+		d := math.Floor(deg)
+		m := math.Floor((deg - d) * 60)
+		s := (deg - d - m/60) * 3600
+		return [][2]uint32{{uint32(d), 1}, {uint32(m), 1}, {uint32(math.Round(s * 10000)), 10000}}
+	}
+	size := func(es []entry) int {
+		n := 2 + 12*len(es) + 4
+		for _, e := range es {
+			if len(e.val) > 4 {
+				n += len(e.val) + len(e.val)%2
+			}
+		}
+		return n
+	}
+	exifIFD := []entry{ascii(0x9003, f.dateTimeOriginal), ascii(0x9011, f.offsetTimeOriginal)}
+	gpsIFD := []entry{{0x0000, 1, 4, []byte{2, 3, 0, 0}}, ascii(0x0001, "N"), rationals(0x0002, dms(f.lat)...),
+		ascii(0x0003, "E"), rationals(0x0004, dms(f.lng)...), {0x0005, 1, 1, []byte{0}},
+		rationals(0x0006, [2]uint32{uint32(math.Round(f.altM * 10)), 10})}
+	ifd0 := []entry{ascii(0x010F, f.make), ascii(0x0110, f.model), ascii(0x0131, f.software), long(0x8769, 0), long(0x8825, 0)}
+	exifOff := 8 + size(ifd0)
+	ifd0[3], ifd0[4] = long(0x8769, uint32(exifOff)), long(0x8825, uint32(exifOff+size(exifIFD)))
+
+	tiff := []byte("II*\x00\x08\x00\x00\x00")
+	for _, ifd := range [][]entry{ifd0, exifIFD, gpsIFD} {
+		data := len(tiff) + 2 + 12*len(ifd) + 4
+		var vals []byte
+		tiff = le.AppendUint16(tiff, uint16(len(ifd)))
+		for _, e := range ifd {
+			tiff = le.AppendUint32(le.AppendUint16(le.AppendUint16(tiff, e.tag), e.typ), e.count)
+			if len(e.val) <= 4 {
+				tiff = append(tiff, append(e.val, make([]byte, 4-len(e.val))...)...)
+				continue
+			}
+			tiff = le.AppendUint32(tiff, uint32(data+len(vals)))
+			vals = append(vals, e.val...)
+			if len(e.val)%2 == 1 {
+				vals = append(vals, 0)
+			}
+		}
+		tiff = append(le.AppendUint32(tiff, 0), vals...)
+	}
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := binary.BigEndian.AppendUint16([]byte{0xFF, 0xE1}, uint16(len(payload)+2))
+	out := append(append(append([]byte{}, jpg[:2]...), seg...), payload...)
+	return append(out, jpg[2:]...)
+}
+
+// heicFile starts like an iPhone HEIC: an ftyp box with brand heic.
+func heicFile() []byte {
+	body := append([]byte("heic\x00\x00\x00\x00"), "mif1heic"...)
+	out := binary.BigEndian.AppendUint32(nil, uint32(8+len(body)))
+	out = append(append(out, "ftyp"...), body...)
+	return append(out, bytes.Repeat([]byte{0}, 512)...)
+}
+
+// pngBomb is a PNG header declaring 60000×60000 pixels, with no pixel data:
+// refused from its header before anything is decoded.
+func pngBomb() []byte {
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 60000), 60000)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0)
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(ihdr)))
+	chunk = append(append(chunk, "IHDR"...), ihdr...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(append([]byte("IHDR"), ihdr...)))
+	return append([]byte("\x89PNG\r\n\x1a\n"), chunk...)
+}
+
+// fixtures made once per test binary.
+var (
+	photoA = sync.OnceValue(func() *image.NRGBA { return scene(640, 480, 1) })
+	photoB = sync.OnceValue(func() *image.NRGBA { return scene(640, 480, 2) })
+	photoC = sync.OnceValue(func() *image.NRGBA { return scene(640, 480, 3) })
+)
+
+var exifShanghai = exifFixture{make: "Apple", model: "iPhone 15", software: "17.4", dateTimeOriginal: "2026:03:02 08:59:30",
+	offsetTimeOriginal: "+08:00", lat: 31.2304, lng: 121.4737, altM: 12.5}
+
+func newID() string { return uuid.NewString() }
+
+// setupPhotoTenant makes a tenant with one employee.
+func setupPhotoTenant(t *testing.T, o attendance.PhotoOptions) (*photoEnv, tenant, person) {
+	p := newPhotoEnv(t, t, o, false)
+	tn := p.newTenant("acme")
+	return p, tn, p.person(tn, "E1", nil)
+}
+
+func TestPhotos_MultipartUpload(t *testing.T) {
+	t.Parallel()
+	p, tn, emp := setupPhotoTenant(t, attendance.PhotoOptions{MaxBytes: 1 << 20})
+
+	t.Run("JPEGWithEXIFGivesTheClaimsAndStripsThemFromTheStoredCopies", func(t *testing.T) {
+		in := withEXIF(jpegOf(t, photoA(), 90), exifShanghai)
+		r := p.upload(emp.Token, in)
+		want(t, r, 201)
+		ph := readPhoto(t, r)
+		if ph.Status != "ready" || *ph.Format != "jpeg" || *ph.Width != 640 || *ph.Height != 480 || ph.EmployeeID != emp.ID {
+			t.Fatalf("photo: %s", r.Body)
+		}
+		if *ph.SHA256 != hex.EncodeToString(sha(in)) || *ph.Bytes != int64(len(in)) {
+			t.Errorf("sha256 %s, bytes %d: not the original's", *ph.SHA256, *ph.Bytes)
+		}
+		x := ph.EXIF
+		wantTime := time.Date(2026, 3, 2, 0, 59, 30, 0, time.UTC)
+		if x == nil || x.CaptureTime == nil || !x.CaptureTime.Equal(wantTime) || !x.CaptureOffsetKnown {
+			t.Fatalf("capture time: %s", r.Body)
+		}
+		if x.GPS == nil || math.Abs(x.GPS.Lat-31.2304) > 1e-5 || math.Abs(x.GPS.Lng-121.4737) > 1e-5 ||
+			x.GPS.AltitudeM == nil || *x.GPS.AltitudeM != 12.5 {
+			t.Fatalf("gps: %s", r.Body)
+		}
+		if x.Make != "Apple" || x.Model != "iPhone 15" || x.Software != "17.4" {
+			t.Errorf("camera: %s", r.Body)
+		}
+		if ph.Reused != nil || ph.URL != nil {
+			t.Errorf("a first upload repeats nothing and carries no URL: %s", r.Body)
+		}
+		if !ph.RetainUntil.Equal(ph.CreatedAt.AddDate(0, 0, 400)) {
+			t.Errorf("retain_until %s, want created_at + 400 days", ph.RetainUntil)
+		}
+
+		g := p.do("GET", "/v1/me/photos/"+ph.ID, emp.Token, nil)
+		want(t, g, 200)
+		got := readPhoto(t, g)
+		for name, u := range map[string]*string{"url": got.URL, "thumbnail_url": got.ThumbURL} {
+			if u == nil || !strings.HasPrefix(*u, photoBaseURL+"/v1/media/photos/"+tn.ID.String()+"/"+ph.ID+"/") {
+				t.Fatalf("%s: %s", name, g.Body)
+			}
+			img := p.fetch("GET", *u, nil)
+			want(t, img, 200)
+			if img.Header.Get("Content-Type") != "image/jpeg" {
+				t.Errorf("%s content type %q", name, img.Header.Get("Content-Type"))
+			}
+			if bytes.Contains(img.Body, []byte("Exif")) || bytes.Contains(img.Body, []byte("iPhone")) ||
+				media.ExtractEXIF(img.Body) != (media.EXIF{}) {
+				t.Errorf("%s still carries metadata", name)
+			}
+		}
+		if got.ExpiresAt == nil || !got.ExpiresAt.Equal(p.clock.Now().Add(5*time.Minute)) {
+			t.Errorf("expires_at %v, want now + 5 min", got.ExpiresAt)
+		}
+	})
+
+	for _, tc := range []struct {
+		name        string
+		file        func(t *testing.T) []byte
+		status      int
+		code, in    string
+		format      string
+		wantW, want int
+	}{
+		{name: "PNG", file: func(t *testing.T) []byte { return pngOf(t, scene(200, 150, 9)) }, status: 201, format: "png", wantW: 200, want: 150},
+		{name: "LossyWebP", file: func(*testing.T) []byte { return photoLossyWebP }, status: 201, format: "webp", wantW: 150, want: 100},
+		{name: "HEICIsRefusedWithAdviceToSendJPEG", file: func(*testing.T) []byte { return heicFile() }, status: 415,
+			code: "unsupported_image_type", in: "JPEG"},
+		{name: "DecompressionBombIsRefusedFromItsHeader", file: func(*testing.T) []byte { return pngBomb() }, status: 413,
+			code: "image_too_large", in: "pixels"},
+		{name: "TruncatedJPEGIsCorrupt", file: func(t *testing.T) []byte { b := jpegOf(t, photoB(), 90); return b[:len(b)/2] },
+			status: 422, code: "corrupt_image"},
+		{name: "JPEGMagicThenGarbageIsCorrupt", file: func(*testing.T) []byte {
+			return append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, bytes.Repeat([]byte("garbage!"), 512)...)
+		}, status: 422, code: "corrupt_image"},
+		{name: "GarbageIsNotAnImage", file: func(*testing.T) []byte { return []byte("hello, this is not a photo at all") },
+			status: 415, code: "unsupported_image_type"},
+		{name: "TinyImageIsTooSmall", file: func(t *testing.T) []byte { return jpegOf(t, scene(40, 30, 4), 90) }, status: 422,
+			code: "image_too_small"},
+		{name: "EmptyFileIsCorrupt", file: func(*testing.T) []byte { return nil }, status: 422, code: "corrupt_image"},
+		{name: "OneByteOverTheLimitIsTooLarge", file: func(*testing.T) []byte {
+			return append([]byte{0xFF, 0xD8, 0xFF}, make([]byte, 1<<20-2)...)
+		}, status: 413, code: "image_too_large", in: "1048576"},
+		{name: "FarOverTheLimitIsRefusedByTheBodyLimit", file: func(*testing.T) []byte { return make([]byte, 3<<20) },
+			status: 413, code: "body_too_large"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := p.upload(emp.Token, tc.file(t))
+			pr := want(t, r, tc.status, tc.code)
+			if tc.in != "" && !strings.Contains(pr.Detail, tc.in) {
+				t.Errorf("detail %q does not mention %q", pr.Detail, tc.in)
+			}
+			if tc.status == 201 {
+				ph := readPhoto(t, r)
+				if *ph.Format != tc.format || *ph.Width != tc.wantW || *ph.Height != tc.want {
+					t.Errorf("got %s %d×%d", *ph.Format, *ph.Width, *ph.Height)
+				}
+			}
+		})
+	}
+
+	t.Run("WithoutAFilePartIsAFieldError", func(t *testing.T) {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		_ = mw.WriteField("note", "x")
+		_ = mw.Close()
+		req := httptest.NewRequest("POST", "/v1/me/photos", &body)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		req.Header.Set("Authorization", "Bearer "+emp.Token)
+		pr := want(t, p.send(req), 422, "validation_failed")
+		if len(pr.Errors) != 1 || pr.Errors[0].Field != "file" {
+			t.Errorf("errors %+v", pr.Errors)
+		}
+	})
+	t.Run("WithoutATokenIs401", func(t *testing.T) {
+		want(t, p.upload("", jpegOf(t, photoA(), 80)), 401)
+	})
+}
+
+func sha(b []byte) []byte {
+	s := sha256.Sum256(b)
+	return s[:]
+}
+
+func TestPhotos_Reuse(t *testing.T) {
+	t.Parallel()
+	p, tn, emp := setupPhotoTenant(t, attendance.PhotoOptions{})
+	other := p.person(tn, "E2", nil)
+	orig := jpegOf(t, photoC(), 90)
+	first := readPhoto(t, p.upload(emp.Token, orig))
+
+	half := imaging.Resize(photoC(), 320, 0, imaging.Lanczos)
+	rotated := imaging.Rotate90(photoC())
+	for _, tc := range []struct {
+		name      string
+		by        person
+		file      []byte
+		exact     bool
+		same      bool
+		reused    bool
+		maxDist   int
+		otherTent bool
+	}{
+		{name: "ExactReUploadBySomeoneElse", by: other, file: orig, reused: true, exact: true},
+		{name: "ExactReUploadBySelf", by: emp, file: orig, reused: true, exact: true, same: true},
+		{name: "ResizedAndRecompressed", by: emp, file: jpegOf(t, half, 60), reused: true, same: true, maxDist: 8},
+		{name: "TurnedByNinetyDegrees", by: emp, file: jpegOf(t, rotated, 85), reused: true, same: true, maxDist: 8},
+		{name: "UnrelatedPhoto", by: emp, file: jpegOf(t, scene(640, 480, 77), 90)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := p.upload(tc.by.Token, tc.file)
+			want(t, r, 201)
+			ph := readPhoto(t, r)
+			if !tc.reused {
+				if ph.Reused != nil {
+					t.Fatalf("unrelated photo marked reused: %s", r.Body)
+				}
+				return
+			}
+			if ph.Reused == nil {
+				t.Fatalf("not marked reused: %s", r.Body)
+			}
+			ru := ph.Reused
+			if ru.Exact != tc.exact || ru.SameEmployee != tc.same || ru.Distance > tc.maxDist {
+				t.Errorf("reused %+v, want exact=%t same_employee=%t distance<=%d", *ru, tc.exact, tc.same, tc.maxDist)
+			}
+			if tc.exact && ru.Of != first.ID {
+				t.Errorf("exact copy of %s, want %s", ru.Of, first.ID)
+			}
+		})
+	}
+
+	t.Run("AnotherTenantsPhotosAreNeverCompared", func(t *testing.T) {
+		tn2 := p.newTenant("other")
+		stranger := p.person(tn2, "E1", nil)
+		r := p.upload(stranger.Token, orig)
+		want(t, r, 201)
+		if ph := readPhoto(t, r); ph.Reused != nil {
+			t.Errorf("matched across tenants: %s", r.Body)
+		}
+	})
+
+	t.Run("NearMatchesOnlyWithinTheWindowExactOnesAlways", func(t *testing.T) {
+		p, _, emp := setupPhotoTenant(t, attendance.PhotoOptions{ReuseWindow: 24 * time.Hour})
+		in := jpegOf(t, photoA(), 90)
+		want(t, p.upload(emp.Token, in), 201)
+		p.clock.Advance(48 * time.Hour)
+		near := readPhoto(t, p.upload(emp.Token, jpegOf(t, imaging.Resize(photoA(), 320, 0, imaging.Lanczos), 70)))
+		if near.Reused != nil {
+			t.Errorf("a near match outside the window: %+v", *near.Reused)
+		}
+		exact := readPhoto(t, p.upload(emp.Token, in))
+		if exact.Reused == nil || !exact.Reused.Exact {
+			t.Errorf("an exact copy outside the window must still match: %+v", exact.Reused)
+		}
+	})
+}
+
+func TestPhotos_DirectUploadToLocalStore(t *testing.T) {
+	t.Parallel()
+	p, tn, emp := setupPhotoTenant(t, attendance.PhotoOptions{})
+	other := p.person(tn, "E2", nil)
+	in := withEXIF(jpegOf(t, photoB(), 90), exifShanghai)
+
+	start := func(t *testing.T, who person, ct string, size int) uploadJSON {
+		return startUpload(t, p, who, ct, size)
+	}
+
+	t.Run("PutCompleteAndCompleteAgain", func(t *testing.T) {
+		u := start(t, emp, "image/jpeg", len(in))
+		if u.Method != "PUT" || u.Headers["Content-Type"] != "image/jpeg" ||
+			!strings.HasPrefix(u.UploadURL, photoBaseURL+"/v1/media/uploads/"+tn.ID.String()+"/"+u.ID+"?") {
+			t.Fatalf("upload %+v", u)
+		}
+		if !u.ExpiresAt.Equal(p.clock.Now().Add(15 * time.Minute)) {
+			t.Errorf("expires_at %s, want now + 15 min", u.ExpiresAt)
+		}
+		want(t, p.do("POST", "/v1/me/photos/"+u.ID+"/complete", emp.Token, nil), 409, "upload_missing")
+		want(t, p.fetch("PUT", u.UploadURL, in, "Content-Type", "image/jpeg"), 200)
+
+		r := p.do("POST", "/v1/me/photos/"+u.ID+"/complete", emp.Token, nil)
+		want(t, r, 200)
+		ph := readPhoto(t, r)
+		if ph.ID != u.ID || ph.Status != "ready" || *ph.SHA256 != hex.EncodeToString(sha(in)) || ph.EXIF == nil || ph.EXIF.GPS == nil {
+			t.Fatalf("completed photo: %s", r.Body)
+		}
+		if _, err := p.store.Stat(context.Background(), "uploads/"+tn.ID.String()+"/"+u.ID); err == nil {
+			t.Error("the raw upload was not deleted")
+		}
+		again := p.do("POST", "/v1/me/photos/"+u.ID+"/complete", emp.Token, nil)
+		want(t, again, 200)
+		if ph2 := readPhoto(t, again); ph2.ID != ph.ID || *ph2.SHA256 != *ph.SHA256 || !ph2.CompletedAt.Equal(*ph.CompletedAt) {
+			t.Errorf("completing again changed the photo: %s vs %s", again.Body, r.Body)
+		}
+		ev, err := p.att.PhotoEvidence(context.Background(), tn.ID, uuid.MustParse(emp.ID), uuid.MustParse(u.ID))
+		if err != nil || ev.GPS == nil || ev.CaptureTime == nil || ev.Reuse != nil {
+			t.Errorf("evidence %+v, %v", ev, err)
+		}
+	})
+
+	t.Run("AnotherEmployeeCannotCompleteOrSeeIt", func(t *testing.T) {
+		u := start(t, emp, "image/jpeg", len(in))
+		want(t, p.fetch("PUT", u.UploadURL, in, "Content-Type", "image/jpeg"), 200)
+		want(t, p.do("POST", "/v1/me/photos/"+u.ID+"/complete", other.Token, nil), 404, "not_found")
+		want(t, p.do("GET", "/v1/me/photos/"+u.ID, other.Token, nil), 404)
+		want(t, p.do("POST", "/v1/me/photos/"+newID()+"/complete", emp.Token, nil), 404)
+	})
+
+	t.Run("SignaturesAreChecked", func(t *testing.T) {
+		u := start(t, emp, "image/png", 1000)
+		tampered := strings.Replace(u.UploadURL, "sig=", "sig=00", 1)
+		otherKey := strings.Replace(u.UploadURL, u.ID, newID(), 1)
+		for name, tc := range map[string]struct {
+			url, ct string
+		}{
+			"WrongSignature":           {tampered, "image/png"},
+			"AnotherKey":               {otherKey, "image/png"},
+			"ContentTypeNotAsSigned":   {u.UploadURL, "image/jpeg"},
+			"NoSignatureAtAll":         {strings.Split(u.UploadURL, "?")[0], "image/png"},
+			"UploadURLUsedToDownload":  {u.UploadURL, ""},
+			"PhotosAreNeverPublicByID": {photoBaseURL + "/v1/media/photos/" + tn.ID.String() + "/" + u.ID + "/normalized.jpg", ""},
+		} {
+			t.Run(name, func(t *testing.T) {
+				method := "PUT"
+				if tc.ct == "" {
+					method = "GET"
+				}
+				want(t, p.fetch(method, tc.url, []byte("x"), "Content-Type", tc.ct), 403, "invalid_signature")
+			})
+		}
+	})
+
+	t.Run("AnExpiredURLIsRefused", func(t *testing.T) {
+		p, _, emp := setupPhotoTenant(t, attendance.PhotoOptions{})
+		u := startUpload(t, p, emp, "image/jpeg", len(in))
+		p.clock.Advance(16 * time.Minute)
+		want(t, p.fetch("PUT", u.UploadURL, in, "Content-Type", "image/jpeg"), 403, "invalid_signature")
+	})
+
+	t.Run("ARefusedUploadStaysRefused", func(t *testing.T) {
+		heic := heicFile()
+		u := start(t, emp, "image/jpeg", len(heic))
+		want(t, p.fetch("PUT", u.UploadURL, heic, "Content-Type", "image/jpeg"), 200)
+		pr := want(t, p.do("POST", "/v1/me/photos/"+u.ID+"/complete", emp.Token, nil), 415, "unsupported_image_type")
+		if !strings.Contains(pr.Detail, "JPEG") {
+			t.Errorf("detail %q", pr.Detail)
+		}
+		pr = want(t, p.do("POST", "/v1/me/photos/"+u.ID+"/complete", emp.Token, nil), 415, "unsupported_image_type")
+		if !strings.Contains(pr.Detail, "JPEG") {
+			t.Errorf("detail of the replay %q", pr.Detail)
+		}
+		g := readPhoto(t, p.do("GET", "/v1/me/photos/"+u.ID, emp.Token, nil))
+		if g.Status != "failed" || g.FailureCode == nil || *g.FailureCode != "unsupported_image_type" || g.URL != nil {
+			t.Errorf("refused photo: %+v", g)
+		}
+		_, err := p.att.PhotoEvidence(context.Background(), tn.ID, uuid.MustParse(emp.ID), uuid.MustParse(u.ID))
+		if errs.CodeOf(err) != "photo_not_found" {
+			t.Errorf("a refused photo can be attached: %v", err)
+		}
+	})
+
+	for _, tc := range []struct {
+		name   string
+		body   map[string]any
+		status int
+		code   string
+	}{
+		{"HEICIsNotOffered", map[string]any{"content_type": "image/heic", "size": 10}, 422, "validation_failed"},
+		{"ZeroSize", map[string]any{"content_type": "image/jpeg", "size": 0}, 422, "validation_failed"},
+		{"LargerThanAccepted", map[string]any{"content_type": "image/jpeg", "size": 16 << 20}, 413, "image_too_large"},
+		{"UnknownField", map[string]any{"content_type": "image/jpeg", "size": 10, "name": "x.jpg"}, 422, "validation_failed"},
+	} {
+		t.Run("Start"+tc.name, func(t *testing.T) {
+			want(t, p.do("POST", "/v1/me/photos/uploads", emp.Token, tc.body), tc.status, tc.code)
+		})
+	}
+}
+
+// startUpload asks for a direct-upload URL.
+func startUpload(t *testing.T, p *photoEnv, who person, ct string, size int) uploadJSON {
+	t.Helper()
+	r := p.do("POST", "/v1/me/photos/uploads", who.Token, map[string]any{"content_type": ct, "size": size})
+	want(t, r, 201)
+	var u uploadJSON
+	r.JSON(t, &u)
+	return u
+}
+
+func TestPhotos_DirectUploadToS3(t *testing.T) {
+	t.Parallel()
+	p := newPhotoEnv(t, t, attendance.PhotoOptions{}, true)
+	tn := p.newTenant("acme")
+	emp := p.person(tn, "E1", nil)
+	in := pngOf(t, scene(300, 200, 5))
+
+	r := p.do("POST", "/v1/me/photos/uploads", emp.Token, map[string]any{"content_type": "image/png", "size": len(in)})
+	want(t, r, 201)
+	var u uploadJSON
+	r.JSON(t, &u)
+	put := func(ct string) int {
+		req, _ := http.NewRequest(u.Method, u.UploadURL, bytes.NewReader(in))
+		req.Header.Set("Content-Type", ct)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = res.Body.Close()
+		return res.StatusCode
+	}
+	if st := put("image/jpeg"); st != http.StatusForbidden {
+		t.Errorf("S3 accepted a PUT with another Content-Type than signed: %d", st)
+	}
+	if st := put(u.Headers["Content-Type"]); st != http.StatusOK {
+		t.Fatalf("presigned PUT: %d", st)
+	}
+	c := p.do("POST", "/v1/me/photos/"+u.ID+"/complete", emp.Token, nil)
+	want(t, c, 200)
+	if ph := readPhoto(t, c); ph.Status != "ready" || *ph.Format != "png" || *ph.Width != 300 {
+		t.Fatalf("completed: %s", c.Body)
+	}
+	want(t, p.do("POST", "/v1/me/photos/"+u.ID+"/complete", emp.Token, nil), 200)
+
+	g := readPhoto(t, p.do("GET", "/v1/me/photos/"+u.ID, emp.Token, nil))
+	res, err := http.Get(*g.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	_ = res.Body.Close()
+	if res.StatusCode != 200 || !bytes.HasPrefix(body, []byte{0xFF, 0xD8, 0xFF}) {
+		t.Fatalf("signed S3 GET: %d %.80q", res.StatusCode, body)
+	}
+	if _, err := p.store.Stat(context.Background(), "uploads/"+tn.ID.String()+"/"+u.ID); err == nil {
+		t.Error("the raw upload was not deleted")
+	}
+	bare, err := http.Get(strings.Split(*g.URL, "?")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = bare.Body.Close()
+	if bare.StatusCode != http.StatusForbidden {
+		t.Errorf("unsigned GET of a photo: %d, want 403", bare.StatusCode)
+	}
+}
+
+func TestPhotos_WhoSeesWhat(t *testing.T) {
+	t.Parallel()
+	p := newPhotoEnv(t, t, attendance.PhotoOptions{}, false)
+	tn := p.newTenant("acme")
+	mgr := p.person(tn, "M1", map[string]any{"role": "manager"})
+	report := p.person(tn, "E1", map[string]any{"manager_id": mgr.ID})
+	outsider := p.person(tn, "E2", nil)
+	tn2 := p.newTenant("other")
+	mine := readPhoto(t, p.upload(report.Token, jpegOf(t, photoA(), 85)))
+	theirs := readPhoto(t, p.upload(outsider.Token, jpegOf(t, photoB(), 85)))
+
+	for _, tc := range []struct {
+		name, token, path string
+		status            int
+	}{
+		{"ManagerSeesTheirReport", mgr.Token, "/v1/photos/" + mine.ID, 200},
+		{"ManagerDoesNotSeeOthers", mgr.Token, "/v1/photos/" + theirs.ID, 404},
+		{"AdminSeesEveryone", tn.Admin, "/v1/photos/" + theirs.ID, 200},
+		{"EmployeeUsesTheMeRoute", report.Token, "/v1/photos/" + mine.ID, 403},
+		{"OwnerSeesOwn", report.Token, "/v1/me/photos/" + mine.ID, 200},
+		{"OwnerDoesNotSeeAColleagues", report.Token, "/v1/me/photos/" + theirs.ID, 404},
+		{"ManagerMeRouteIsOnlyTheirOwn", mgr.Token, "/v1/me/photos/" + mine.ID, 404},
+		{"AnotherTenantsAdmin", tn2.Admin, "/v1/photos/" + mine.ID, 404},
+		{"UnknownID", tn.Admin, "/v1/photos/" + newID(), 404},
+		{"MalformedID", tn.Admin, "/v1/photos/not-a-uuid", 422},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := p.do("GET", tc.path, tc.token, nil)
+			want(t, r, tc.status)
+			if tc.status != 200 {
+				return
+			}
+			ph := readPhoto(t, r)
+			if ph.URL == nil || ph.ThumbURL == nil {
+				t.Fatalf("no signed URLs: %s", r.Body)
+			}
+			full := p.fetch("GET", *ph.URL, nil)
+			want(t, full, 200)
+			img, err := jpeg.Decode(bytes.NewReader(full.Body))
+			if err != nil || img.Bounds().Dx() != 640 {
+				t.Fatalf("normalised image: %v", err)
+			}
+			thumb := p.fetch("GET", *ph.ThumbURL, nil)
+			want(t, thumb, 200)
+			if ti, err := jpeg.Decode(bytes.NewReader(thumb.Body)); err != nil || ti.Bounds().Dx() != 320 {
+				t.Fatalf("thumbnail: %v", err)
+			}
+			if !strings.HasPrefix(full.Header.Get("Cache-Control"), "private") {
+				t.Errorf("cache-control %q", full.Header.Get("Cache-Control"))
+			}
+		})
+	}
+
+	t.Run("SignedURLsExpire", func(t *testing.T) {
+		ph := readPhoto(t, p.do("GET", "/v1/photos/"+mine.ID, mgr.Token, nil))
+		p.clock.Advance(6 * time.Minute)
+		want(t, p.fetch("GET", *ph.URL, nil), 403, "invalid_signature")
+	})
+}
+
+func TestPhotos_Evidence(t *testing.T) {
+	t.Parallel()
+	p, tn, emp := setupPhotoTenant(t, attendance.PhotoOptions{})
+	other := p.person(tn, "E2", nil)
+	ctx := context.Background()
+	in := withEXIF(jpegOf(t, photoA(), 90), exifShanghai)
+	mine := readPhoto(t, p.upload(emp.Token, in))
+	theirs := readPhoto(t, p.upload(other.Token, in))
+	var pending uploadJSON
+	p.do("POST", "/v1/me/photos/uploads", emp.Token, map[string]any{"content_type": "image/jpeg", "size": 10}).JSON(t, &pending)
+	empID := uuid.MustParse(emp.ID)
+
+	ev, err := p.att.PhotoEvidence(ctx, tn.ID, empID, uuid.MustParse(mine.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.PhotoID.String() != mine.ID || ev.GPS == nil || ev.GPS.Lat < 31.23 || !ev.CaptureOffsetKnown || ev.Model != "iPhone 15" ||
+		ev.Reuse != nil || !ev.ReceivedAt.Equal(mine.CreatedAt) {
+		t.Errorf("evidence %+v", ev)
+	}
+	ev2, err := p.att.PhotoEvidence(ctx, tn.ID, uuid.MustParse(other.ID), uuid.MustParse(theirs.ID))
+	if err != nil || ev2.Reuse == nil || !ev2.Reuse.Exact || ev2.Reuse.SameEmployee || ev2.Reuse.Of.String() != mine.ID {
+		t.Errorf("the colleague's copy: %+v %v", ev2.Reuse, err)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		tenant uuid.UUID
+		photo  string
+		code   string
+	}{
+		{"AColleaguesPhoto", tn.ID, theirs.ID, "photo_not_found"},
+		{"NoSuchPhoto", tn.ID, newID(), "photo_not_found"},
+		{"AnotherTenant", uuid.New(), mine.ID, "photo_not_found"},
+		{"NotYetCompleted", tn.ID, pending.ID, "photo_not_ready"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := p.att.PhotoEvidence(ctx, tc.tenant, empID, uuid.MustParse(tc.photo))
+			e, ok := errs.As(err)
+			if !ok || e.Kind != errs.Invalid || e.Code != tc.code || len(e.Fields) != 1 || e.Fields[0].Field != "photo_id" {
+				t.Fatalf("got %#v, want Invalid %s on photo_id", err, tc.code)
+			}
+		})
+	}
+}
+
+func TestPhotos_Retention(t *testing.T) {
+	t.Parallel()
+	p, tn, emp := setupPhotoTenant(t, attendance.PhotoOptions{})
+	ctx := context.Background()
+	if _, err := p.pool.Exec(ctx, `UPDATE tenants SET keep_photo_originals = true WHERE id = $1`, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	in := withEXIF(jpegOf(t, photoA(), 90), exifShanghai)
+	ph := readPhoto(t, p.upload(emp.Token, in))
+	prefix := "photos/" + tn.ID.String() + "/" + ph.ID + "/"
+	keys := []string{prefix + "normalized.jpg", prefix + "thumb.jpg", prefix + "original.jpeg"}
+	for _, k := range keys {
+		if _, err := p.store.Stat(ctx, k); err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+	}
+	if orig, _ := p.store.Get(ctx, keys[2]); orig != nil {
+		b, _ := io.ReadAll(orig)
+		_ = orig.Close()
+		if !bytes.Equal(b, in) {
+			t.Error("the kept original is not the uploaded bytes")
+		}
+	}
+	var abandoned uploadJSON
+	p.do("POST", "/v1/me/photos/uploads", emp.Token, map[string]any{"content_type": "image/jpeg", "size": len(in)}).JSON(t, &abandoned)
+	want(t, p.fetch("PUT", abandoned.UploadURL, in, "Content-Type", "image/jpeg"), 200)
+	rawKey := "uploads/" + tn.ID.String() + "/" + abandoned.ID
+
+	t.Run("NothingIsDueEarly", func(t *testing.T) {
+		p.clock.Advance(15*time.Minute + 23*time.Hour)
+		res, err := p.att.PurgeExpiredPhotos(ctx)
+		if err != nil || res != (attendance.PhotoPurge{}) {
+			t.Fatalf("purge %+v %v", res, err)
+		}
+	})
+	t.Run("AnUploadNeverCompletedIsDroppedADayAfterItsURLExpired", func(t *testing.T) {
+		p.clock.Advance(2 * time.Hour)
+		res, err := p.att.PurgeExpiredPhotos(ctx)
+		if err != nil || res != (attendance.PhotoPurge{Abandoned: 1}) {
+			t.Fatalf("purge %+v %v", res, err)
+		}
+		if _, err := p.store.Stat(ctx, rawKey); err == nil {
+			t.Error("the raw upload is still stored")
+		}
+		want(t, p.do("POST", "/v1/me/photos/"+abandoned.ID+"/complete", emp.Token, nil), 410, "upload_abandoned")
+	})
+	t.Run("APhotoIsDeletedWhenItsRetentionEnds", func(t *testing.T) {
+		p.clock.Advance(398 * 24 * time.Hour)
+		if res, err := p.att.PurgeExpiredPhotos(ctx); err != nil || res.Expired != 0 {
+			t.Fatalf("day 399: purge %+v %v", res, err)
+		}
+		p.clock.Advance(2 * 24 * time.Hour)
+		ran, res, err := p.att.PhotoRetentionPass(ctx)
+		if err != nil || !ran || res.Expired != 2 { // the photo and the refused upload's row
+			t.Fatalf("day 401: ran=%t purge %+v %v", ran, res, err)
+		}
+		for _, k := range keys {
+			if _, err := p.store.Stat(ctx, k); err == nil {
+				t.Errorf("%s is still stored", k)
+			}
+		}
+		g := readPhoto(t, p.do("GET", "/v1/me/photos/"+ph.ID, emp.Token, nil))
+		if g.DeletedAt == nil || g.URL != nil || g.EXIF == nil || g.EXIF.GPS != nil {
+			t.Errorf("deleted photo: %+v", g)
+		}
+		if _, err := p.att.PhotoEvidence(ctx, tn.ID, uuid.MustParse(emp.ID), uuid.MustParse(ph.ID)); errs.CodeOf(err) != "photo_not_found" {
+			t.Errorf("a deleted photo can be attached: %v", err)
+		}
+		if res, err := p.att.PurgeExpiredPhotos(ctx); err != nil || res != (attendance.PhotoPurge{}) {
+			t.Errorf("a second pass did %+v %v", res, err)
+		}
+	})
+	t.Run("TheTenantsRetentionAppliesToNewPhotos", func(t *testing.T) {
+		if _, err := p.pool.Exec(ctx, `UPDATE tenants SET photo_retention_days = 30 WHERE id = $1`, tn.ID); err != nil {
+			t.Fatal(err)
+		}
+		ph := readPhoto(t, p.upload(emp.Token, jpegOf(t, photoB(), 80)))
+		if !ph.RetainUntil.Equal(ph.CreatedAt.AddDate(0, 0, 30)) {
+			t.Errorf("retain_until %s, want created_at + 30 days", ph.RetainUntil)
+		}
+	})
+	t.Run("OneReplicaAtATime", func(t *testing.T) {
+		conn, err := p.pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Release()
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, attendance.PhotoRetentionLockKey); err != nil {
+			t.Fatal(err)
+		}
+		if ran, _, err := p.att.PhotoRetentionPass(ctx); ran || err != nil {
+			t.Errorf("ran=%t err=%v while another session holds the lock", ran, err)
+		}
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, attendance.PhotoRetentionLockKey); err != nil {
+			t.Fatal(err)
+		}
+		if ran, _, err := p.att.PhotoRetentionPass(ctx); !ran || err != nil {
+			t.Errorf("ran=%t err=%v once the lock is free", ran, err)
+		}
+	})
+}
+
+// TestPhotos_BusyIs503WithRetryAfter sends two photos at once to a server
+// with one processing slot and a millisecond of patience: whichever comes
+// second is refused as busy.
+func TestPhotos_BusyIs503WithRetryAfter(t *testing.T) {
+	t.Parallel()
+	p, _, emp := setupPhotoTenant(t, attendance.PhotoOptions{Concurrency: 1, QueueWait: time.Millisecond})
+	files := [][]byte{jpegOf(t, imaging.Resize(photoA(), 2400, 1800, imaging.Linear), 90), jpegOf(t, photoB(), 80)}
+	for attempt := range 5 {
+		got := make([]*resp, len(files))
+		var wg sync.WaitGroup
+		for i, f := range files {
+			wg.Go(func() { got[i] = p.upload(emp.Token, f) })
+			time.Sleep(time.Duration(10*attempt) * time.Millisecond)
+		}
+		wg.Wait()
+		busy := 0
+		for _, r := range got {
+			if r.Code == 201 {
+				continue
+			}
+			want(t, r, 503, "busy")
+			if r.Header.Get("Retry-After") != "2" {
+				t.Errorf("Retry-After %q, want 2", r.Header.Get("Retry-After"))
+			}
+			busy++
+		}
+		if busy == 1 {
+			return
+		}
+	}
+	t.Fatal("two overlapping uploads never met a full house")
+}
+
+// photo12MP is a 4000×3000 photo-like JPEG (quality 90), made once.
+var photo12MP = sync.OnceValue(func() []byte { return jpegOf(&testing.B{}, scene(4000, 3000, 42), 90) })
+
+// photo1MP is a typical phone upload after in-app downscaling: 1280×960.
+var photo1MP = sync.OnceValue(func() []byte { return jpegOf(&testing.B{}, scene(1280, 960, 43), 88) })
+
+// BenchmarkPhotoUpload measures accepted uploads per second through the
+// whole HTTP handler (multipart parsing, the pipeline in a bounded number
+// of slots, reuse lookup, two local-store writes, the insert), next to
+// media.Process alone on the same input, the ceiling. Concurrency is
+// GOMAXPROCS slots; the benchmark runs 2×GOMAXPROCS clients so the slots
+// stay busy, with a queue wait long enough that none is refused.
+func BenchmarkPhotoUpload(b *testing.B) {
+	for _, in := range []struct {
+		name string
+		data func() []byte
+	}{{"12MP", photo12MP}, {"1MP", photo1MP}} {
+		data := in.data()
+		b.Run(in.name+"/MediaProcess", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.SetParallelism(1)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := media.Process(bytes.NewReader(data), media.Limits{}); err != nil {
+						b.Error(err)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "photos/s")
+		})
+		b.Run(in.name+"/HTTP", func(b *testing.B) {
+			p := newPhotoEnv(b, nil, attendance.PhotoOptions{QueueWait: time.Minute}, false)
+			tn := p.newTenant("bench")
+			emp := p.person(tn, "E1", nil)
+			var body bytes.Buffer
+			mw := multipart.NewWriter(&body)
+			fw, _ := mw.CreateFormFile("file", "photo.jpg")
+			_, _ = fw.Write(data)
+			_ = mw.Close()
+			payload, ct := body.Bytes(), mw.FormDataContentType()
+			b.SetBytes(int64(len(data)))
+			b.SetParallelism(2)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					req := httptest.NewRequest(http.MethodPost, "/v1/me/photos", bytes.NewReader(payload))
+					req.Header.Set("Content-Type", ct)
+					req.Header.Set("Authorization", "Bearer "+emp.Token)
+					rec := httptest.NewRecorder()
+					p.e.ServeHTTP(rec, req)
+					if rec.Code != http.StatusCreated {
+						b.Errorf("status %d: %s", rec.Code, rec.Body)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "photos/s")
+		})
+	}
+}
+
+// photoLossyWebP is golang.org/x/image's testdata/blue-purple-pink.lossy.webp
+// (BSD-3-Clause, The Go Authors): a 150×100 lossy (VP8) WebP, copied from
+// media's tests because tests must not read the module cache.
+var photoLossyWebP = []byte{
+	0x52, 0x49, 0x46, 0x46, 0x8a, 0x09, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x20,
+	0x7e, 0x09, 0x00, 0x00, 0x32, 0x2f, 0x00, 0x9d, 0x01, 0x2a, 0x96, 0x00, 0x64, 0x00, 0x3e, 0x8d,
+	0x38, 0x95, 0x47, 0xa2, 0xa1, 0x8c, 0x06, 0x83, 0x41, 0x14, 0x04, 0x62, 0x59, 0x40, 0x35, 0x99,
+	0x36, 0xc3, 0xb5, 0x24, 0xfe, 0x67, 0xeb, 0x87, 0xc1, 0xdd, 0x46, 0xfc, 0xbf, 0xea, 0x3d, 0x5c,
+	0x6d, 0xdd, 0xe7, 0x77, 0xd3, 0xb9, 0x81, 0x90, 0xd6, 0x37, 0xda, 0x72, 0x09, 0x89, 0x93, 0xa3,
+	0xed, 0x85, 0xc0, 0xdb, 0xe8, 0x3c, 0xeb, 0xd3, 0x3d, 0x35, 0xbf, 0x28, 0xaf, 0xc2, 0x4b, 0xfd,
+	0x13, 0xee, 0x18, 0x50, 0x7a, 0x70, 0x1f, 0xae, 0x64, 0xea, 0x65, 0x5a, 0x21, 0x7a, 0xab, 0x0b,
+	0x85, 0xd3, 0x05, 0x02, 0xea, 0x90, 0x67, 0x35, 0xac, 0x28, 0x06, 0x7a, 0xcd, 0x38, 0x80, 0xa3,
+	0xd4, 0x8a, 0x62, 0x40, 0x99, 0x98, 0x72, 0x5d, 0xe1, 0xb8, 0x0c, 0x1c, 0xbc, 0xe2, 0x60, 0x81,
+	0x89, 0x0c, 0x59, 0xc0, 0x1d, 0xf2, 0xd0, 0x00, 0x46, 0x51, 0x19, 0x9c, 0xa4, 0xbc, 0xa6, 0x59,
+	0x49, 0xc9, 0x3c, 0xa8, 0x46, 0x7b, 0xc4, 0x6e, 0x8e, 0x4a, 0x08, 0x67, 0xcd, 0x74, 0x81, 0x4e,
+	0x49, 0x88, 0x7f, 0xce, 0x36, 0xe3, 0xa2, 0xf6, 0xaa, 0x6b, 0xa5, 0xef, 0xc3, 0xfa, 0x28, 0x22,
+	0xe7, 0x41, 0xbc, 0xf9, 0x43, 0x2d, 0x8f, 0x13, 0x95, 0x33, 0x4d, 0x83, 0x23, 0x57, 0x17, 0xf3,
+	0x3a, 0x22, 0x57, 0xf9, 0x2e, 0x2b, 0x4b, 0x87, 0x02, 0xd7, 0xd0, 0x6a, 0xa2, 0x42, 0xdd, 0xe6,
+	0x61, 0x82, 0x74, 0x80, 0x60, 0x22, 0xdc, 0x9f, 0xd0, 0x32, 0x8f, 0xda, 0x4c, 0x1d, 0xb7, 0xe4,
+	0xd0, 0x92, 0x51, 0x6d, 0xd1, 0x7d, 0x1f, 0xc0, 0x99, 0x08, 0x18, 0x46, 0x91, 0xc2, 0x05, 0xd8,
+	0xaf, 0xa8, 0x18, 0x84, 0x7e, 0x81, 0x55, 0xbf, 0xe9, 0xa4, 0x6f, 0x98, 0xfb, 0x50, 0x35, 0xc2,
+	0x28, 0xcb, 0x38, 0x1d, 0x16, 0x1b, 0x7e, 0x67, 0x7d, 0x65, 0xa6, 0xad, 0x1f, 0x17, 0xf8, 0x43,
+	0xd8, 0x99, 0x6a, 0x9e, 0x63, 0x64, 0xbc, 0x3b, 0x0a, 0x9d, 0xd1, 0x82, 0xfc, 0x0f, 0x99, 0xd8,
+	0x11, 0xf4, 0xfe, 0x54, 0xd7, 0x6f, 0xd4, 0xbf, 0x10, 0xb4, 0x4d, 0x2a, 0xa5, 0x8a, 0x22, 0xb7,
+	0xcd, 0xfe, 0x1d, 0x8f, 0x6a, 0x8e, 0xb0, 0x8a, 0x36, 0x63, 0xf4, 0xa3, 0xb9, 0xfb, 0x23, 0x41,
+	0xbe, 0xc9, 0xef, 0x75, 0x9c, 0x8d, 0x98, 0x51, 0x41, 0xd8, 0xef, 0xc9, 0x1d, 0x59, 0xe7, 0xdd,
+	0x7b, 0x58, 0x77, 0x35, 0x04, 0x37, 0xdc, 0x36, 0x17, 0x3e, 0x76, 0xb1, 0xfc, 0x0e, 0x00, 0xc5,
+	0xeb, 0x30, 0x86, 0x11, 0x72, 0x77, 0x77, 0x9c, 0x46, 0x03, 0x1e, 0x31, 0xf2, 0xc3, 0x87, 0x6f,
+	0x4f, 0x98, 0x61, 0xaf, 0x90, 0x59, 0x4a, 0x51, 0x40, 0x1e, 0x0c, 0xfb, 0x23, 0x70, 0x16, 0xc3,
+	0x9a, 0x82, 0x23, 0x2f, 0xd8, 0x80, 0x00, 0xfe, 0xfe, 0x9f, 0xda, 0x29, 0xc3, 0x6c, 0xcf, 0x1f,
+	0x17, 0x77, 0x83, 0xff, 0x51, 0xeb, 0x06, 0x66, 0x7f, 0x4a, 0xb8, 0xf0, 0xbe, 0x6c, 0xce, 0xc5,
+	0xb6, 0x6e, 0x8c, 0x39, 0xeb, 0x8c, 0xbb, 0x96, 0x4f, 0xdf, 0x35, 0x80, 0x39, 0xbe, 0x2c, 0x90,
+	0xdc, 0x77, 0x14, 0x57, 0x17, 0x98, 0xc1, 0x9a, 0xce, 0x6b, 0x04, 0x19, 0x84, 0x31, 0x1e, 0x05,
+	0x52, 0x78, 0xd6, 0x7d, 0x16, 0xa5, 0x5e, 0xb7, 0x82, 0x14, 0x73, 0xf4, 0x1a, 0x8c, 0xbe, 0x49,
+	0xd9, 0x38, 0x8b, 0x23, 0x20, 0x09, 0xbd, 0x29, 0xcc, 0x4f, 0xc4, 0x59, 0x5c, 0xaa, 0x2d, 0xa9,
+	0x48, 0x41, 0xd3, 0x40, 0xd2, 0x67, 0xe8, 0x73, 0xbd, 0x28, 0x4c, 0x14, 0x6c, 0x1c, 0xb8, 0xf0,
+	0x53, 0xbe, 0xf0, 0x01, 0x5b, 0xa4, 0xd1, 0x60, 0x82, 0xdd, 0x09, 0x43, 0x70, 0x15, 0x53, 0x86,
+	0x66, 0x5e, 0x32, 0xc9, 0x0f, 0x6f, 0x1a, 0x2e, 0x47, 0xb8, 0xa0, 0xcf, 0x6b, 0x48, 0x2c, 0x2e,
+	0xde, 0x5f, 0x3f, 0xc4, 0xb8, 0xc0, 0x3f, 0x1d, 0x27, 0x2d, 0xbb, 0x4f, 0x1d, 0xcf, 0xf8, 0xc5,
+	0x25, 0x4b, 0x77, 0xa0, 0x89, 0x20, 0x18, 0xdd, 0x89, 0xe5, 0x47, 0x66, 0x84, 0x42, 0x58, 0x7c,
+	0xeb, 0xa8, 0x85, 0x3c, 0xf1, 0xf8, 0x53, 0x4e, 0xb2, 0xeb, 0xe5, 0x46, 0xb6, 0xf6, 0xea, 0xf8,
+	0xdd, 0x8a, 0x87, 0xbc, 0xf5, 0xe2, 0x2f, 0xfe, 0xce, 0x85, 0x8b, 0x86, 0x4f, 0x69, 0xbd, 0xf5,
+	0xa4, 0x85, 0x73, 0x0c, 0x9b, 0xd3, 0x0f, 0x2e, 0xd9, 0x74, 0x80, 0xe1, 0x2d, 0x73, 0xdc, 0x4b,
+	0x22, 0x72, 0xf2, 0x78, 0xa6, 0xdb, 0xde, 0x46, 0xd4, 0x0f, 0xad, 0x3f, 0xbd, 0x17, 0x04, 0xe9,
+	0xde, 0xb7, 0xd3, 0x68, 0xe9, 0x73, 0xd7, 0xfc, 0xb7, 0x20, 0x96, 0xf6, 0xa7, 0x20, 0xd8, 0xb8,
+	0x41, 0x79, 0x8e, 0xc7, 0xd9, 0xa9, 0x1e, 0x68, 0x7f, 0xfa, 0x6d, 0x76, 0x97, 0xe6, 0xb7, 0x38,
+	0xe5, 0xe9, 0xac, 0x03, 0xee, 0x7c, 0xca, 0x20, 0x30, 0xc5, 0xb6, 0x86, 0x79, 0x61, 0x45, 0xe4,
+	0x3c, 0x82, 0xa9, 0x43, 0x16, 0x6f, 0x05, 0xfe, 0x04, 0x81, 0xd3, 0x94, 0x58, 0xd3, 0x79, 0xab,
+	0x6f, 0xf1, 0x29, 0x7c, 0x86, 0x39, 0x25, 0xb3, 0x29, 0x31, 0x3d, 0xb1, 0x69, 0x4a, 0xdd, 0x1d,
+	0x08, 0xcf, 0xff, 0x9e, 0x7f, 0x59, 0x74, 0x58, 0x37, 0xb4, 0xb4, 0xe0, 0xab, 0xab, 0xdb, 0x90,
+	0xa8, 0x5e, 0xed, 0xd5, 0x8d, 0x35, 0x21, 0xac, 0x69, 0xf0, 0x03, 0xd8, 0x36, 0x25, 0x03, 0x21,
+	0x87, 0xe0, 0xfd, 0x37, 0xdb, 0x42, 0xe5, 0xae, 0x26, 0xdf, 0x9d, 0xf9, 0x28, 0xbe, 0x42, 0x96,
+	0xc6, 0xe9, 0x32, 0xfe, 0xf4, 0xee, 0x18, 0xe0, 0x67, 0x02, 0xbf, 0xf0, 0x65, 0xc2, 0xf6, 0x7b,
+	0x28, 0x3e, 0xdf, 0x80, 0x9c, 0xcf, 0x12, 0xa9, 0x64, 0xa8, 0x7b, 0xec, 0x1f, 0x98, 0xfd, 0x55,
+	0x2a, 0x1f, 0x82, 0xe7, 0x0b, 0x60, 0x4e, 0x11, 0xd2, 0x0f, 0x9a, 0x09, 0x04, 0xff, 0x33, 0x86,
+	0x6b, 0x64, 0xb9, 0xc3, 0x23, 0x6a, 0x7d, 0xd7, 0x2d, 0x3d, 0x33, 0x61, 0x60, 0xc3, 0xad, 0x47,
+	0xf1, 0xc5, 0x3a, 0xe9, 0x15, 0x92, 0xff, 0xef, 0xe6, 0xae, 0x44, 0xe1, 0xa9, 0x68, 0x87, 0x29,
+	0x00, 0x69, 0x42, 0x12, 0x12, 0x22, 0xea, 0x45, 0xb6, 0x99, 0x92, 0x44, 0xe4, 0x87, 0x2a, 0x5d,
+	0x38, 0x07, 0xe2, 0x7e, 0xa6, 0x32, 0x6c, 0x24, 0xaa, 0x94, 0x26, 0x02, 0xc2, 0xc6, 0xaa, 0x54,
+	0xbe, 0x2c, 0x0e, 0x16, 0xde, 0xa7, 0xf7, 0x51, 0x7d, 0x5a, 0x20, 0xf2, 0xd9, 0xa0, 0x4a, 0x87,
+	0xa1, 0xf8, 0xc2, 0x25, 0xf8, 0x3f, 0xde, 0x3d, 0x1f, 0x1e, 0x0f, 0x9e, 0xad, 0xcf, 0xa1, 0x18,
+	0x10, 0xa9, 0xc7, 0x54, 0xdf, 0x00, 0x69, 0x7b, 0xe9, 0x14, 0xae, 0x74, 0x17, 0x74, 0x85, 0x30,
+	0xb7, 0x27, 0x68, 0x43, 0x09, 0x85, 0x42, 0x5c, 0xf0, 0xfb, 0xc6, 0x17, 0xf1, 0x33, 0xfe, 0xae,
+	0xd7, 0xf8, 0x72, 0x90, 0xdc, 0x9f, 0x38, 0x4f, 0x31, 0x49, 0x6e, 0xc7, 0x31, 0xaf, 0xb7, 0xa8,
+	0xcc, 0x77, 0x85, 0x30, 0xc1, 0xfd, 0xfe, 0x1d, 0x25, 0xe4, 0x35, 0xd8, 0xe1, 0xa4, 0xef, 0xfa,
+	0x22, 0x11, 0xe2, 0x03, 0x34, 0x76, 0x76, 0xe3, 0x6c, 0x41, 0xe0, 0xb0, 0xa3, 0xfa, 0xd4, 0x02,
+	0xde, 0x37, 0x3d, 0xbc, 0x6e, 0xf9, 0xb0, 0x84, 0x76, 0xb4, 0xac, 0x50, 0x5a, 0xf6, 0xe2, 0x55,
+	0xb2, 0x46, 0xf5, 0x5b, 0x79, 0x39, 0x70, 0x03, 0x33, 0x0b, 0x54, 0x64, 0xc5, 0xf2, 0x7f, 0xb1,
+	0x3f, 0xbe, 0x47, 0xee, 0xe3, 0x8c, 0xdb, 0x0d, 0x73, 0x75, 0xe4, 0x20, 0xa5, 0x2b, 0xc0, 0xfe,
+	0xa7, 0x66, 0xbc, 0x33, 0x86, 0x95, 0xc0, 0xbc, 0x9c, 0x78, 0xb4, 0x54, 0x28, 0x3e, 0x19, 0xea,
+	0xd6, 0x4e, 0xf9, 0xe0, 0x48, 0x03, 0x24, 0x6d, 0x7a, 0x50, 0x16, 0x37, 0xee, 0xcd, 0x2e, 0x30,
+	0x52, 0x00, 0xb1, 0x3f, 0xac, 0x94, 0x91, 0xd0, 0xd0, 0xe1, 0xa6, 0x9c, 0x4f, 0x1a, 0x5a, 0xbf,
+	0x68, 0x5c, 0x87, 0xb4, 0xd9, 0xb9, 0xbf, 0x08, 0x02, 0x17, 0xc8, 0x45, 0xaf, 0xc6, 0x71, 0xdc,
+	0x1d, 0x34, 0xf1, 0x22, 0xa8, 0x45, 0x0f, 0x85, 0xf3, 0x1c, 0x62, 0x7e, 0x30, 0x27, 0xbb, 0xa2,
+	0x92, 0x18, 0xfd, 0xd1, 0x24, 0x38, 0xf7, 0x0a, 0x50, 0x3e, 0xb3, 0x35, 0x0f, 0x08, 0x3c, 0xe4,
+	0xff, 0x5e, 0x90, 0xef, 0x58, 0x6c, 0x3f, 0xa2, 0x4f, 0xd4, 0x70, 0x82, 0xc7, 0xa3, 0x24, 0x37,
+	0x41, 0xd0, 0xa0, 0x52, 0xa1, 0x43, 0xaf, 0x5a, 0xe6, 0xd4, 0x9b, 0x79, 0xc1, 0x66, 0xd9, 0x71,
+	0x64, 0x8d, 0x85, 0x78, 0xdf, 0xd4, 0xbb, 0x8a, 0xcf, 0x02, 0x6b, 0x91, 0xfd, 0x6b, 0x1d, 0xff,
+	0xca, 0xb5, 0xfe, 0x2d, 0x02, 0xd7, 0xd6, 0xaf, 0xfa, 0xd0, 0x86, 0xe9, 0xf7, 0xd6, 0xc4, 0xe0,
+	0xda, 0xb6, 0xe2, 0xe5, 0xf5, 0x8a, 0x39, 0x9b, 0xa5, 0xdb, 0xd7, 0x98, 0xde, 0x78, 0x14, 0x61,
+	0x53, 0xc7, 0x81, 0x26, 0xff, 0xbe, 0xf3, 0xe2, 0xb0, 0xfa, 0xaa, 0x5d, 0xd7, 0xe7, 0x24, 0xba,
+	0x62, 0x97, 0x3d, 0x2e, 0xfd, 0x5b, 0xc2, 0x3c, 0x55, 0x68, 0x7e, 0x7d, 0x55, 0x00, 0x37, 0xc9,
+	0x28, 0xd3, 0x89, 0x91, 0x7b, 0x42, 0x23, 0x14, 0x3f, 0xbf, 0xb4, 0x4a, 0x64, 0xca, 0xed, 0x75,
+	0x49, 0x26, 0x44, 0x96, 0x6c, 0xc1, 0x21, 0xc8, 0x67, 0xdf, 0x79, 0xd2, 0x31, 0xd0, 0x8b, 0xb2,
+	0x93, 0x6c, 0x8a, 0x33, 0x0d, 0x23, 0xcc, 0x1d, 0x4c, 0xb9, 0x6b, 0x0d, 0x95, 0xcd, 0xf3, 0x52,
+	0xe3, 0xbb, 0xfa, 0x77, 0x86, 0x0e, 0xbc, 0x66, 0x36, 0xa4, 0xc5, 0xb9, 0x43, 0x80, 0x7a, 0xbe,
+	0x1d, 0x44, 0xf8, 0x58, 0xab, 0xba, 0xb2, 0x3e, 0x89, 0x89, 0x28, 0xc8, 0x15, 0xb2, 0x7c, 0x02,
+	0x71, 0x28, 0x77, 0x39, 0xf0, 0xf4, 0x39, 0x09, 0x83, 0x94, 0x5e, 0xa0, 0xbb, 0xa5, 0xd8, 0xa7,
+	0x65, 0x58, 0x8b, 0x07, 0x2e, 0xf4, 0x91, 0x86, 0xdb, 0x3d, 0xb8, 0x14, 0xd7, 0xa6, 0xe8, 0x90,
+	0x03, 0xf6, 0xcc, 0x04, 0x7f, 0x50, 0x15, 0xbd, 0xf8, 0x64, 0xe5, 0x7d, 0xd0, 0x14, 0x35, 0xd1,
+	0xac, 0x91, 0x4e, 0xe7, 0x1b, 0x35, 0x1b, 0x81, 0xee, 0xeb, 0xb7, 0x8e, 0x54, 0xa9, 0xa4, 0xd9,
+	0x70, 0xa4, 0xee, 0xe4, 0x66, 0xcd, 0xdd, 0x87, 0xe5, 0x3f, 0x15, 0x36, 0xb9, 0x2e, 0xcd, 0xc5,
+	0x61, 0x8e, 0xb8, 0x28, 0x2d, 0x18, 0x2b, 0xb5, 0x3b, 0x6c, 0xd7, 0xd7, 0x63, 0x15, 0x5d, 0x22,
+	0xa0, 0x1e, 0x56, 0x2f, 0xea, 0x97, 0x5d, 0x63, 0xa1, 0x16, 0xb3, 0xa4, 0x1e, 0x12, 0x9b, 0xe0,
+	0xb4, 0xa0, 0x1d, 0x42, 0xff, 0x0c, 0x26, 0x62, 0x12, 0x55, 0x44, 0xb5, 0xcb, 0x7f, 0x97, 0xa2,
+	0x6d, 0x68, 0xc2, 0x07, 0x86, 0x47, 0x2a, 0xa9, 0x80, 0xef, 0x5d, 0xba, 0x53, 0x66, 0x3e, 0xdd,
+	0xd4, 0x74, 0xae, 0x0f, 0x06, 0x25, 0x73, 0xf7, 0xb9, 0xf8, 0x41, 0xb5, 0xfa, 0x41, 0x1a, 0x28,
+	0x68, 0x09, 0x4f, 0xbc, 0x59, 0x94, 0x81, 0x83, 0x4e, 0xd4, 0x22, 0x57, 0x89, 0x61, 0xa4, 0xcc,
+	0xfd, 0x2f, 0x34, 0xfd, 0x89, 0x36, 0xee, 0xd4, 0xca, 0x6b, 0x71, 0x87, 0x3e, 0xd4, 0x64, 0x20,
+	0x07, 0x8d, 0x6d, 0x9a, 0x14, 0x9e, 0xec, 0xe9, 0xc3, 0x4e, 0x64, 0x87, 0x4a, 0x98, 0x29, 0x2a,
+	0xd9, 0xbc, 0x39, 0x88, 0x0e, 0x23, 0x65, 0x23, 0xec, 0xfa, 0xc9, 0xd3, 0x89, 0x3f, 0x20, 0x17,
+	0x25, 0x0a, 0x9d, 0x22, 0xbb, 0x2e, 0xf7, 0x3b, 0xad, 0x43, 0x89, 0x36, 0xaf, 0x6a, 0xbc, 0xda,
+	0x19, 0xb4, 0x08, 0x02, 0xf6, 0x63, 0x03, 0x84, 0xe0, 0x38, 0x59, 0x58, 0xcd, 0x47, 0x67, 0x01,
+	0x24, 0xa4, 0x20, 0xcd, 0xf8, 0x2d, 0x46, 0xc5, 0x4b, 0x32, 0x96, 0xdb, 0x6f, 0x71, 0x49, 0xae,
+	0x80, 0xe4, 0xbb, 0x1e, 0x55, 0x85, 0x9d, 0xa7, 0x07, 0x5e, 0x93, 0x06, 0x81, 0x2a, 0x81, 0x8a,
+	0x90, 0x56, 0x8e, 0x56, 0x76, 0x2b, 0xca, 0x8c, 0xd3, 0x8b, 0x18, 0x9a, 0x80, 0x7d, 0xc5, 0xf6,
+	0x84, 0xc8, 0xc4, 0xdd, 0x42, 0xb5, 0x62, 0xef, 0x03, 0x4f, 0x9a, 0x9f, 0x42, 0xb4, 0x6e, 0x00,
+	0xad, 0x98, 0xe6, 0xb1, 0xae, 0xb7, 0x44, 0x96, 0x4a, 0x6a, 0x4b, 0x65, 0x7e, 0x68, 0x08, 0xef,
+	0x8a, 0x5e, 0x06, 0xde, 0x87, 0xd9, 0xb3, 0x93, 0x55, 0x0b, 0x60, 0x97, 0x1a, 0x58, 0x25, 0x42,
+	0x28, 0x1c, 0xb9, 0x6c, 0x6a, 0xec, 0x9c, 0x45, 0x0d, 0xff, 0xd2, 0xfc, 0xaa, 0x46, 0xa1, 0x27,
+	0x6b, 0x05, 0xe0, 0x52, 0x69, 0xfd, 0xa1, 0xbb, 0x58, 0x04, 0xe6, 0xff, 0xd9, 0xcd, 0x7e, 0xf9,
+	0x00, 0x8b, 0xc9, 0x61, 0xcc, 0xff, 0xe4, 0x59, 0x84, 0x1a, 0xf4, 0x75, 0x09, 0xa5, 0x42, 0xf7,
+	0x80, 0x12, 0x5c, 0x4d, 0x17, 0x78, 0xc8, 0x55, 0xcc, 0x3c, 0x0d, 0xd2, 0x77, 0x4a, 0x78, 0x35,
+	0x00, 0x54, 0x2f, 0x1d, 0x43, 0x74, 0x65, 0xb1, 0x78, 0x23, 0xfd, 0x7b, 0x2b, 0xc3, 0xdf, 0xdf,
+	0xa7, 0x5a, 0x41, 0xe0, 0x60, 0x92, 0x1f, 0xac, 0x4a, 0xa5, 0xa5, 0x76, 0x83, 0xe5, 0x3a, 0xe9,
+	0x26, 0xde, 0x4e, 0xfd, 0x76, 0xd0, 0x6b, 0xb2, 0x25, 0xc8, 0x78, 0xcf, 0x8a, 0x68, 0xe7, 0x49,
+	0x0b, 0x23, 0x7f, 0x95, 0x97, 0x75, 0xf2, 0x06, 0x38, 0xbd, 0xb5, 0x40, 0x71, 0x80, 0xa5, 0x81,
+	0xfa, 0xbb, 0x9e, 0x2a, 0xd6, 0x37, 0xfa, 0x58, 0x66, 0x9c, 0xf3, 0x29, 0xf2, 0xb3, 0xba, 0x09,
+	0x14, 0x43, 0x37, 0xe8, 0xdc, 0x94, 0xa7, 0xe5, 0x13, 0xb1, 0x7e, 0x29, 0xc6, 0x7d, 0x51, 0x69,
+	0x61, 0x91, 0x28, 0x9f, 0x04, 0x52, 0x4d, 0xd7, 0x27, 0x91, 0x97, 0x54, 0x64, 0x0e, 0xf4, 0x10,
+	0x7b, 0x60, 0x80, 0xf6, 0xbd, 0x1e, 0x77, 0xef, 0x6e, 0x77, 0xb7, 0x65, 0x8d, 0x62, 0x2a, 0xc3,
+	0x6e, 0x3b, 0xbd, 0xc3, 0xc6, 0xdf, 0x04, 0x9d, 0x36, 0x8c, 0x33, 0xa0, 0x12, 0x36, 0x51, 0x48,
+	0xc3, 0xf8, 0x55, 0x92, 0xee, 0xb5, 0x7a, 0x2d, 0xa7, 0x34, 0x28, 0xf3, 0x6e, 0x7d, 0x78, 0xb0,
+	0x02, 0x0a, 0x18, 0xd6, 0x5f, 0xc3, 0x83, 0x75, 0xcb, 0xc4, 0x7f, 0xf3, 0xb0, 0x4f, 0x04, 0x0d,
+	0xa0, 0x8f, 0x21, 0x64, 0x68, 0xa6, 0x76, 0x43, 0x44, 0x80, 0x82, 0xe1, 0x33, 0x4c, 0xd8, 0x94,
+	0xe7, 0xbf, 0x7e, 0xfb, 0xf8, 0x55, 0xd9, 0x31, 0xbd, 0x4d, 0xe8, 0x31, 0x78, 0x62, 0x7b, 0xdb,
+	0xf5, 0xe9, 0x3e, 0xe4, 0x37, 0xdb, 0x0b, 0xd8, 0x63, 0xf3, 0x07, 0xff, 0xcf, 0xd0, 0x52, 0xe1,
+	0x33, 0xe4, 0x0a, 0x3b, 0x16, 0xdd, 0x82, 0xe4, 0xe7, 0x30, 0x3b, 0xc7, 0xe9, 0x56, 0xc4, 0xa1,
+	0xeb, 0x97, 0xeb, 0x03, 0xbf, 0xa3, 0x6c, 0x1e, 0x73, 0xa8, 0x9d, 0xfd, 0x03, 0x99, 0x6f, 0x47,
+	0xb9, 0x85, 0xb5, 0x6b, 0xab, 0x65, 0x20, 0x71, 0x7a, 0x5b, 0x1e, 0x6d, 0x1b, 0x62, 0x7f, 0x83,
+	0xb8, 0x0e, 0x5e, 0xe0, 0x54, 0xf9, 0xd3, 0x35, 0x14, 0x95, 0x57, 0xbb, 0x71, 0x3b, 0xe6, 0x9e,
+	0xcb, 0x4d, 0x67, 0xea, 0x74, 0x5f, 0x1f, 0x74, 0xdf, 0x33, 0x7f, 0x58, 0xc8, 0xe6, 0x2e, 0xf8,
+	0x2d, 0xd7, 0xf6, 0xf6, 0xb3, 0x21, 0xf3, 0x85, 0x18, 0x13, 0x16, 0xb6, 0x8f, 0xf4, 0x3a, 0x37,
+	0x9f, 0x2f, 0x61, 0x35, 0x99, 0xc8, 0xac, 0x2a, 0xc6, 0x8f, 0x31, 0xd1, 0xb6, 0xb5, 0x6a, 0x7b,
+	0xeb, 0x57, 0x81, 0x1e, 0x99, 0x35, 0x9f, 0xa6, 0xfe, 0x3c, 0x32, 0x14, 0x6e, 0xcf, 0xda, 0xb5,
+	0xdb, 0x8e, 0x79, 0x21, 0xa4, 0x7b, 0x84, 0x30, 0x00, 0xe7, 0xfe, 0x24, 0xf6, 0xe6, 0xcb, 0xbe,
+	0xdd, 0xcf, 0x00, 0x3b, 0xad, 0x6f, 0x36, 0x4b, 0x19, 0x7c, 0x2b, 0x1b, 0xb7, 0x8f, 0xa4, 0xc9,
+	0xc7, 0xd1, 0x27, 0xe8, 0xb8, 0x5e, 0x22, 0x0f, 0xd3, 0xca, 0xe8, 0xda, 0x0e, 0xfe, 0xcb, 0x26,
+	0x29, 0x46, 0xf9, 0xcf, 0x9b, 0x22, 0x7d, 0xa2, 0x33, 0x15, 0x31, 0xc1, 0xad, 0xc4, 0xcc, 0x2a,
+	0x03, 0x4c, 0x57, 0xdd, 0x51, 0x6c, 0x0f, 0x36, 0x91, 0x8b, 0xf4, 0x61, 0x26, 0x2d, 0x8e, 0xab,
+	0x77, 0x8d, 0x29, 0x7d, 0x11, 0x98, 0xd2, 0x14, 0xe3, 0x8a, 0xa1, 0x2e, 0x42, 0x46, 0x82, 0xa7,
+	0xea, 0x4c, 0x5b, 0xf4, 0x88, 0x77, 0x5e, 0x81, 0x35, 0x75, 0x80, 0x2d, 0x64, 0x98, 0x6e, 0x51,
+	0x8d, 0xb4, 0xd9, 0x3d, 0xc3, 0x87, 0x47, 0x5a, 0x75, 0x21, 0xe1, 0x09, 0x20, 0x7a, 0xdf, 0x05,
+	0xd4, 0x9a, 0xfa, 0x05, 0x00, 0x48, 0xc8, 0xb5, 0x4b, 0xbb, 0x77, 0x72, 0xb0, 0xa3, 0x06, 0xd2,
+	0x1c, 0x98, 0xf8, 0xb3, 0x15, 0xb1, 0x06, 0x8b, 0xf1, 0x33, 0x0d, 0x5e, 0xc0, 0x3c, 0xef, 0xaf,
+	0x1b, 0x9d, 0xb7, 0xfd, 0xe4, 0x86, 0xd9, 0xfa, 0x22, 0x89, 0x15, 0x14, 0xa4, 0x71, 0x54, 0x2e,
+	0x56, 0x38, 0xff, 0x2c, 0x4e, 0x72, 0x87, 0xb0, 0x77, 0x6f, 0x1f, 0x15, 0x8f, 0xaf, 0x5c, 0xde,
+	0x4b, 0x6d, 0x46, 0xd9, 0x28, 0x85, 0x79, 0x1f, 0xc1, 0xa2, 0x52, 0x55, 0xfa, 0x55, 0xf3, 0xe2,
+	0x99, 0x89, 0xa1, 0xd1, 0xc1, 0x7f, 0xa6, 0x5c, 0x61, 0x33, 0xd7, 0x0a, 0x66, 0x3c, 0xa8, 0xae,
+	0x85, 0x58, 0x83, 0x1d, 0x82, 0x4b, 0x46, 0x03, 0x69, 0x1c, 0x75, 0x71, 0x71, 0x44, 0x91, 0x07,
+	0xcf, 0xe5, 0x78, 0xe9, 0xcd, 0x12, 0x9f, 0xe2, 0x9f, 0x74, 0xee, 0xc7, 0x58, 0x28, 0x57, 0x2a,
+	0x10, 0xf4, 0x25, 0x6e, 0x61, 0xc5, 0x8c, 0x48, 0x9d, 0xb1, 0x22, 0x84, 0xa5, 0x1f, 0x81, 0x5b,
+	0xde, 0xd0, 0x87, 0x26, 0x39, 0x47, 0x9a, 0xa1, 0x24, 0xb8, 0x58, 0x79, 0x6f, 0x73, 0xf1, 0xd6,
+	0x93, 0x74, 0x65, 0x0a, 0x18, 0x4d, 0xf9, 0xb6, 0xad, 0xaf, 0xed, 0x82, 0xa8, 0xad, 0xbc, 0x86,
+	0x0a, 0x5a, 0xdb, 0xbb, 0x3f, 0x2c, 0x66, 0x17, 0xa9, 0x99, 0x48, 0x5b, 0x71, 0xb7, 0xa6, 0xfb,
+	0x0b, 0xf0, 0x90, 0x3d, 0x40, 0x5b, 0x4e, 0xf8, 0xfd, 0xf4, 0xa9, 0x35, 0xd4, 0xc2, 0x23, 0x39,
+	0x5a, 0x8d, 0x43, 0xb3, 0xfb, 0xe4, 0x87, 0x3e, 0xa4, 0xae, 0x6d, 0xe9, 0x36, 0x00, 0x00, 0x00,
+	0x00, 0x00,
+}
