@@ -14,6 +14,7 @@ type event struct {
 	tap     time.Time
 	site    *site
 	variant string
+	first   bool // the day's first punch (attacks that move the person's day start here)
 }
 
 // dayStart is midnight of workday d (weekends skipped).
@@ -30,6 +31,14 @@ func at(day time.Time, mins float64) time.Time { return day.Add(minutes(mins)) }
 // 20–45 km/h plus parking); 0.5 % of office days are a trip by high-speed
 // rail to Hangzhou or Beijing. 5 % of days are leave.
 func (g *gen) schedule(e *employee, d int) []event {
+	evs := g.plan(e, d)
+	if len(evs) > 0 {
+		evs[0].first = true
+	}
+	return evs
+}
+
+func (g *gen) plan(e *employee, d int) []event {
 	rng, day := g.rng, dayStart(d)
 	if chance(rng, 0.05) {
 		return nil
@@ -44,19 +53,20 @@ func (g *gen) schedule(e *employee, d int) []event {
 		km := geo.DistanceM(main.building, b.building) / 1000
 		inB := outA.Add(minutes(km/uniform(rng, 20, 45)*60 + uniform(rng, 5, 20)))
 		outB := maxTime(out, inB.Add(30*time.Minute))
-		return []event{{"in", in, main, "field"}, {"out", outA, main, "field"}, {"in", inB, b, "field"}, {"out", outB, b, "field"}}
+		return []event{{"in", in, main, "field", false}, {"out", outA, main, "field", false}, {"in", inB, b, "field", false}, {"out", outB, b, "field", false}}
 	case chance(rng, 0.005):
 		r := g.w.remote[rng.IntN(len(g.w.remote))]
 		outA := at(day, clamp(600+rng.NormFloat64()*15, 570, 640))
 		km := geo.DistanceM(main.building, r.building) / 1000
 		inR := outA.Add(minutes(km/uniform(rng, 150, 220)*60 + uniform(rng, 60, 120)))
-		return []event{{"in", in, main, "trip"}, {"out", outA, main, "trip"}, {"in", inR, r, "trip"}, {"out", inR.Add(minutes(uniform(rng, 90, 180))), r, "trip"}}
+		return []event{{"in", in, main, "trip", false}, {"out", outA, main, "trip", false}, {"in", inR, r, "trip", false},
+			{"out", inR.Add(minutes(uniform(rng, 90, 180))), r, "trip", false}}
 	case chance(rng, 0.2):
 		lo := at(day, clamp(720+rng.NormFloat64()*15, 680, 780))
 		li := lo.Add(minutes(uniform(rng, 40, 80)))
-		return []event{{"in", in, main, ""}, {"out", lo, main, "lunch"}, {"in", li, main, "lunch"}, {"out", out, main, ""}}
+		return []event{{"in", in, main, "", false}, {"out", lo, main, "lunch", false}, {"in", li, main, "lunch", false}, {"out", out, main, "", false}}
 	}
-	return []event{{"in", in, main, ""}, {"out", out, main, ""}}
+	return []event{{"in", in, main, "", false}, {"out", out, main, "", false}}
 }
 
 func maxTime(a, b time.Time) time.Time {

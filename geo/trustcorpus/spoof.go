@@ -87,6 +87,9 @@ func (g *gen) spoof(e *employee, d int, ev event) (shot, bool) {
 	case StealthMock:
 		g.stealth(e, ev, &s)
 	case OfflineBackdated:
+		if !ev.first { // arriving late is about the day's first punch
+			return s, false
+		}
 		return g.backdated(e, ev), true
 	}
 	return s, true
@@ -134,15 +137,15 @@ func (g *gen) mockFix(st *site) (geo.Point, float64) {
 
 // teleportPing records the phone's real position shortly before the mocked
 // punch (the app reports it at start), at an impossible speed away: from
-// home (65 %) at 350–5000 km/h, else from another city 50–1200 km away at
-// 900–20000 km/h (a home under 5 km away makes it a TeleportShortHop). At
+// home at 350–5000 km/h, or (35 % of the day's first punches) from another
+// city 50–1200 km away at 900–20000 km/h (a home under 5 km away makes it a TeleportShortHop). At
 // least 20 s pass (time to switch the mock on). 20 % of
 // pings are network fixes (300–1500 m accuracy).
 func (g *gen) teleportPing(e *employee, d int, ev event, s *shot) {
 	rng := g.rng
 	where, kmh := e.home, logUniform(rng, 350, 5000)
 	s.variant = "from_home"
-	if !chance(rng, 0.65) {
+	if ev.first && !chance(rng, 0.65) { // only a day can start in another city
 		where, kmh = polar(rng, city, logUniform(rng, 50e3, 1200e3)), logUniform(rng, 900, 20000)
 		s.variant, e.awayDay = "from_other_city", d
 	}
@@ -234,7 +237,7 @@ func (g *gen) galleryPhoto(e *employee, s shot, home geo.Point) *geo.PhotoEviden
 	return ph
 }
 
-// backdated: the employee arrives 20–90 min late, sets the clock back to the
+// backdated: on the day's first punch, the employee arrives 20–90 min late, sets the clock back to the
 // usual time, punches in airplane mode at the site (a real fix), reboots
 // (50 %) to reset the elapsed-realtime clock, restores the clock and uploads.
 func (g *gen) backdated(e *employee, ev event) shot {
