@@ -83,6 +83,24 @@ func (e GeofenceType) Valid() bool {
 	}
 }
 
+// Defines values for NotificationLocale.
+const (
+	En   NotificationLocale = "en"
+	ZhCN NotificationLocale = "zh-CN"
+)
+
+// Valid indicates whether the value is a known member of the NotificationLocale enum.
+func (e NotificationLocale) Valid() bool {
+	switch e {
+	case En:
+		return true
+	case ZhCN:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PhotoStatus.
 const (
 	Failed    PhotoStatus = "failed"
@@ -224,6 +242,84 @@ func (e PunchSource) Valid() bool {
 	case PunchSourceMakeup:
 		return true
 	case PunchSourceTerminal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushPlatform.
+const (
+	PushPlatformAndroid   PushPlatform = "android"
+	PushPlatformHarmonyos PushPlatform = "harmonyos"
+	PushPlatformHonor     PushPlatform = "honor"
+	PushPlatformHuawei    PushPlatform = "huawei"
+	PushPlatformIos       PushPlatform = "ios"
+	PushPlatformMeizu     PushPlatform = "meizu"
+	PushPlatformOppo      PushPlatform = "oppo"
+	PushPlatformVivo      PushPlatform = "vivo"
+	PushPlatformWeb       PushPlatform = "web"
+	PushPlatformXiaomi    PushPlatform = "xiaomi"
+)
+
+// Valid indicates whether the value is a known member of the PushPlatform enum.
+func (e PushPlatform) Valid() bool {
+	switch e {
+	case PushPlatformAndroid:
+		return true
+	case PushPlatformHarmonyos:
+		return true
+	case PushPlatformHonor:
+		return true
+	case PushPlatformHuawei:
+		return true
+	case PushPlatformIos:
+		return true
+	case PushPlatformMeizu:
+		return true
+	case PushPlatformOppo:
+		return true
+	case PushPlatformVivo:
+		return true
+	case PushPlatformWeb:
+		return true
+	case PushPlatformXiaomi:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PushProvider.
+const (
+	PushProviderApns   PushProvider = "apns"
+	PushProviderFcm    PushProvider = "fcm"
+	PushProviderHms    PushProvider = "hms"
+	PushProviderHonor  PushProvider = "honor"
+	PushProviderMeizu  PushProvider = "meizu"
+	PushProviderOppo   PushProvider = "oppo"
+	PushProviderVivo   PushProvider = "vivo"
+	PushProviderXiaomi PushProvider = "xiaomi"
+)
+
+// Valid indicates whether the value is a known member of the PushProvider enum.
+func (e PushProvider) Valid() bool {
+	switch e {
+	case PushProviderApns:
+		return true
+	case PushProviderFcm:
+		return true
+	case PushProviderHms:
+		return true
+	case PushProviderHonor:
+		return true
+	case PushProviderMeizu:
+		return true
+	case PushProviderOppo:
+		return true
+	case PushProviderVivo:
+		return true
+	case PushProviderXiaomi:
 		return true
 	default:
 		return false
@@ -624,6 +720,40 @@ type LogoutRequest struct {
 	RefreshToken *string `json:"refresh_token,omitempty"`
 }
 
+// Notification defines model for Notification.
+type Notification struct {
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// Data The push data payload (request_id, ...)
+	//
+	// Example: {"request_id":"0190f3c2-7a1b-7c3d-8e4f-5a6b7c8d9e0f"}
+	Data   map[string]string            `json:"data"`
+	Id     openapi_types.UUID           `json:"id"`
+	Locale NotificationLocale           `json:"locale"`
+	ReadAt nullable.Nullable[time.Time] `json:"read_at"`
+
+	// Title Example: 你的补卡申请已通过
+	Title string `json:"title"`
+
+	// Type What happened, for the app to route on: approval.requested, request.decided, device.alarm, ...
+	//
+	// Example: request.decided
+	Type string `json:"type"`
+}
+
+// NotificationLocale defines model for Notification.Locale.
+type NotificationLocale string
+
+// NotificationList defines model for NotificationList.
+type NotificationList struct {
+	Items      []Notification            `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+
+	// UnreadCount Unread notifications in all, not only on this page
+	UnreadCount int `json:"unread_count"`
+}
+
 // OfflineClock Sent with a punch the app queued without network. The server reconstructs when it really happened from
 // the phone's monotonic clock (time since boot) when the phone has not rebooted since, else from the GPS fix
 // time, else from the phone's wall clock corrected by its offset at upload; the punch is marked `offline`,
@@ -855,6 +985,58 @@ type PunchRequest struct {
 // PunchSource defines model for PunchSource.
 type PunchSource string
 
+// PushPlatform defines model for PushPlatform.
+type PushPlatform string
+
+// PushProvider defines model for PushProvider.
+type PushProvider string
+
+// PushToken defines model for PushToken.
+type PushToken struct {
+	AppVersion nullable.Nullable[string] `json:"app_version"`
+	CreatedAt  time.Time                 `json:"created_at"`
+	Id         openapi_types.UUID        `json:"id"`
+	Locale     nullable.Nullable[string] `json:"locale"`
+	Platform   PushPlatform              `json:"platform"`
+	Provider   PushProvider              `json:"provider"`
+	Token      string                    `json:"token"`
+	UpdatedAt  time.Time                 `json:"updated_at"`
+}
+
+// PushTokenInput defines model for PushTokenInput.
+type PushTokenInput struct {
+	// AppVersion Example: 2.3.1
+	AppVersion *string `json:"app_version,omitempty"`
+
+	// Locale Example: zh-CN
+	Locale   *string      `json:"locale,omitempty"`
+	Platform PushPlatform `json:"platform"`
+
+	// Provider The push channel (default fcm)
+	Provider *PushProvider `json:"provider,omitempty"`
+	Token    string        `json:"token"`
+}
+
+// PushTokenList defines model for PushTokenList.
+type PushTokenList struct {
+	Items      []PushToken               `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// PushTokenRef defines model for PushTokenRef.
+type PushTokenRef struct {
+	Token string `json:"token"`
+}
+
+// ReadAllResult defines model for ReadAllResult.
+type ReadAllResult struct {
+	// UnreadCount Unread after the call (those that arrived meanwhile)
+	UnreadCount int `json:"unread_count"`
+
+	// Updated How many were marked read
+	Updated int `json:"updated"`
+}
+
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
@@ -1041,8 +1223,83 @@ type TrackUpload struct {
 	Points []TrackPointInput `json:"points"`
 }
 
+// UnreadCount defines model for UnreadCount.
+type UnreadCount struct {
+	UnreadCount int `json:"unread_count"`
+}
+
 // Verdict defines model for Verdict.
 type Verdict string
+
+// Webhook defines model for Webhook.
+type Webhook struct {
+	CreatedAt   time.Time                             `json:"created_at"`
+	CreatedBy   nullable.Nullable[openapi_types.UUID] `json:"created_by"`
+	Description string                                `json:"description"`
+	EventTypes  []string                              `json:"event_types"`
+	Id          openapi_types.UUID                    `json:"id"`
+	Url         string                                `json:"url"`
+}
+
+// WebhookCreated defines model for WebhookCreated.
+type WebhookCreated struct {
+	CreatedAt   time.Time                             `json:"created_at"`
+	CreatedBy   nullable.Nullable[openapi_types.UUID] `json:"created_by"`
+	Description string                                `json:"description"`
+	EventTypes  []string                              `json:"event_types"`
+	Id          openapi_types.UUID                    `json:"id"`
+
+	// Secret whsec_ and the base64 signing key. Shown only here: store it now.
+	//
+	// Example: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+	Secret string `json:"secret"`
+	Url    string `json:"url"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	At         time.Time `json:"at"`
+	Attempt    int       `json:"attempt"`
+	DurationMs int       `json:"duration_ms"`
+
+	// Error Why the attempt failed ("" when it succeeded)
+	Error string `json:"error"`
+
+	// EventId The webhook-id header sent
+	EventId   openapi_types.UUID `json:"event_id"`
+	EventType string             `json:"event_type"`
+	Id        openapi_types.UUID `json:"id"`
+
+	// ResponseBody The first 2 KB of the response
+	ResponseBody string `json:"response_body"`
+
+	// StatusCode Null when no response arrived
+	StatusCode nullable.Nullable[int] `json:"status_code"`
+	Succeeded  bool                   `json:"succeeded"`
+}
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	Items      []WebhookDelivery         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// WebhookInput defines model for WebhookInput.
+type WebhookInput struct {
+	Description *string `json:"description,omitempty"`
+
+	// EventTypes Example: ["punch.created","request.*"]
+	EventTypes []string `json:"event_types"`
+
+	// Url Example: https://payroll.example.com/hooks/daka
+	Url string `json:"url"`
+}
+
+// WebhookList defines model for WebhookList.
+type WebhookList struct {
+	Items      []Webhook                 `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
 
 // Wifi defines model for Wifi.
 type Wifi struct {
@@ -1143,6 +1400,16 @@ type ListMyFieldAssignmentsParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListMyNotificationsParams defines parameters for ListMyNotifications.
+type ListMyNotificationsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Unread Only notifications not read yet
+	Unread *bool `form:"unread,omitempty" json:"unread,omitempty"`
+}
+
 // UploadMyPhotoMultipartBody defines parameters for UploadMyPhoto.
 type UploadMyPhotoMultipartBody struct {
 	File openapi_types.File `json:"file"`
@@ -1190,6 +1457,20 @@ type ListSitesParams struct {
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
 }
 
+// ListWebhooksParams defines parameters for ListWebhooks.
+type ListWebhooksParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // ActivateAppJSONRequestBody defines body for ActivateApp for application/json ContentType.
 type ActivateAppJSONRequestBody = ActivateRequest
 
@@ -1235,6 +1516,12 @@ type CreateMyPhotoUploadJSONRequestBody = PhotoUploadRequest
 // CreateMyPunchJSONRequestBody defines body for CreateMyPunch for application/json ContentType.
 type CreateMyPunchJSONRequestBody = PunchRequest
 
+// DeleteMyPushTokenJSONRequestBody defines body for DeleteMyPushToken for application/json ContentType.
+type DeleteMyPushTokenJSONRequestBody = PushTokenRef
+
+// RegisterMyPushTokenJSONRequestBody defines body for RegisterMyPushToken for application/json ContentType.
+type RegisterMyPushTokenJSONRequestBody = PushTokenInput
+
 // RecordMyTrackJSONRequestBody defines body for RecordMyTrack for application/json ContentType.
 type RecordMyTrackJSONRequestBody = TrackUpload
 
@@ -1243,6 +1530,9 @@ type CreateSiteJSONRequestBody = SiteInput
 
 // UpdateSiteJSONRequestBody defines body for UpdateSite for application/json ContentType.
 type UpdateSiteJSONRequestBody = SitePatch
+
+// CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
+type CreateWebhookJSONRequestBody = WebhookInput
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -1321,6 +1611,18 @@ type ServerInterface interface {
 	// ListMyFieldAssignments The caller's field assignments, newest first
 	// (GET /v1/me/field-assignments)
 	ListMyFieldAssignments(ctx echo.Context, params ListMyFieldAssignmentsParams) error
+	// ListMyNotifications My inbox, newest first, with the unread count
+	// (GET /v1/me/notifications)
+	ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error
+	// MarkAllMyNotificationsRead Mark every notification that has arrived so far read
+	// (POST /v1/me/notifications/read-all)
+	MarkAllMyNotificationsRead(ctx echo.Context) error
+	// GetMyUnreadCount How many of my notifications are unread (for the badge)
+	// (GET /v1/me/notifications/unread-count)
+	GetMyUnreadCount(ctx echo.Context) error
+	// MarkMyNotificationRead Mark one notification read (idempotent; the first read time is kept)
+	// (POST /v1/me/notifications/{id}/read)
+	MarkMyNotificationRead(ctx echo.Context, id ID) error
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx echo.Context) error
@@ -1342,6 +1644,15 @@ type ServerInterface interface {
 	// CreateMyPunch Check in or out from the app
 	// (POST /v1/me/punches)
 	CreateMyPunch(ctx echo.Context) error
+	// DeleteMyPushToken Stop pushes to an installation (logout, notifications turned off)
+	// (DELETE /v1/me/push-tokens)
+	DeleteMyPushToken(ctx echo.Context) error
+	// ListMyPushTokens The app installations registered for my pushes
+	// (GET /v1/me/push-tokens)
+	ListMyPushTokens(ctx echo.Context) error
+	// RegisterMyPushToken Register this app installation for push (upsert by token)
+	// (POST /v1/me/push-tokens)
+	RegisterMyPushToken(ctx echo.Context) error
 	// RecordMyTrack Upload GPS track points during field work
 	// (POST /v1/me/track)
 	RecordMyTrack(ctx echo.Context) error
@@ -1366,6 +1677,21 @@ type ServerInterface interface {
 	// UpdateSite Change a site (geofences are replaced as a whole, in the crs given or the site's)
 	// (PATCH /v1/sites/{id})
 	UpdateSite(ctx echo.Context, id ID) error
+	// ListWebhooks Registered webhook endpoints (admin)
+	// (GET /v1/webhooks)
+	ListWebhooks(ctx echo.Context, params ListWebhooksParams) error
+	// CreateWebhook Register a webhook endpoint for payroll/OA systems (admin; audited)
+	// (POST /v1/webhooks)
+	CreateWebhook(ctx echo.Context) error
+	// DeleteWebhook Remove a webhook endpoint; queued deliveries to it are dropped (admin; audited)
+	// (DELETE /v1/webhooks/{id})
+	DeleteWebhook(ctx echo.Context, id ID) error
+	// GetWebhook A webhook endpoint (admin)
+	// (GET /v1/webhooks/{id})
+	GetWebhook(ctx echo.Context, id ID) error
+	// ListWebhookDeliveries Every delivery attempt to an endpoint, newest first, with the status code and the first 2 KB of the response (admin)
+	// (GET /v1/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(ctx echo.Context, id ID, params ListWebhookDeliveriesParams) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -1857,6 +2183,72 @@ func (w *ServerInterfaceWrapper) ListMyFieldAssignments(ctx echo.Context) error 
 	return err
 }
 
+// ListMyNotifications converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyNotifications(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyNotificationsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "unread" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unread", ctx.QueryParams(), &params.Unread, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unread: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyNotifications(ctx, params)
+	return err
+}
+
+// MarkAllMyNotificationsRead converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkAllMyNotificationsRead(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkAllMyNotificationsRead(ctx)
+	return err
+}
+
+// GetMyUnreadCount converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyUnreadCount(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyUnreadCount(ctx)
+	return err
+}
+
+// MarkMyNotificationRead converts echo context to params.
+func (w *ServerInterfaceWrapper) MarkMyNotificationRead(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.MarkMyNotificationRead(ctx, id)
+	return err
+}
+
 // ChangePassword converts echo context to params.
 func (w *ServerInterfaceWrapper) ChangePassword(ctx echo.Context) error {
 	var err error
@@ -1975,6 +2367,33 @@ func (w *ServerInterfaceWrapper) CreateMyPunch(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateMyPunch(ctx)
+	return err
+}
+
+// DeleteMyPushToken converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMyPushToken(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMyPushToken(ctx)
+	return err
+}
+
+// ListMyPushTokens converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyPushTokens(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyPushTokens(ctx)
+	return err
+}
+
+// RegisterMyPushToken converts echo context to params.
+func (w *ServerInterfaceWrapper) RegisterMyPushToken(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RegisterMyPushToken(ctx)
 	return err
 }
 
@@ -2159,6 +2578,104 @@ func (w *ServerInterfaceWrapper) UpdateSite(ctx echo.Context) error {
 	return err
 }
 
+// ListWebhooks converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhooks(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhooksParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhooks(ctx, params)
+	return err
+}
+
+// CreateWebhook converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateWebhook(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateWebhook(ctx)
+	return err
+}
+
+// DeleteWebhook converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteWebhook(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteWebhook(ctx, id)
+	return err
+}
+
+// GetWebhook converts echo context to params.
+func (w *ServerInterfaceWrapper) GetWebhook(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetWebhook(ctx, id)
+	return err
+}
+
+// ListWebhookDeliveries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListWebhookDeliveries(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListWebhookDeliveries(ctx, id, params)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -2246,6 +2763,18 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/v1/field-assignments/:id", wrapper.CancelFieldAssignment, options.OperationMiddlewares["cancelFieldAssignment"]...)
 	router.GET(options.BaseURL+"/v1/employees/:id/field-assignments", wrapper.ListFieldAssignments, options.OperationMiddlewares["listFieldAssignments"]...)
 	router.GET(options.BaseURL+"/v1/employees/:id/track", wrapper.GetEmployeeTrack, options.OperationMiddlewares["getEmployeeTrack"]...)
+	router.GET(options.BaseURL+"/v1/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
+	router.GET(options.BaseURL+"/v1/me/notifications/unread-count", wrapper.GetMyUnreadCount, options.OperationMiddlewares["getMyUnreadCount"]...)
+	router.POST(options.BaseURL+"/v1/me/notifications/read-all", wrapper.MarkAllMyNotificationsRead, options.OperationMiddlewares["markAllMyNotificationsRead"]...)
+	router.POST(options.BaseURL+"/v1/me/notifications/:id/read", wrapper.MarkMyNotificationRead, options.OperationMiddlewares["markMyNotificationRead"]...)
+	router.DELETE(options.BaseURL+"/v1/me/push-tokens", wrapper.DeleteMyPushToken, options.OperationMiddlewares["deleteMyPushToken"]...)
+	router.GET(options.BaseURL+"/v1/me/push-tokens", wrapper.ListMyPushTokens, options.OperationMiddlewares["listMyPushTokens"]...)
+	router.POST(options.BaseURL+"/v1/me/push-tokens", wrapper.RegisterMyPushToken, options.OperationMiddlewares["registerMyPushToken"]...)
+	router.GET(options.BaseURL+"/v1/webhooks", wrapper.ListWebhooks, options.OperationMiddlewares["listWebhooks"]...)
+	router.POST(options.BaseURL+"/v1/webhooks", wrapper.CreateWebhook, options.OperationMiddlewares["createWebhook"]...)
+	router.DELETE(options.BaseURL+"/v1/webhooks/:id", wrapper.DeleteWebhook, options.OperationMiddlewares["deleteWebhook"]...)
+	router.GET(options.BaseURL+"/v1/webhooks/:id", wrapper.GetWebhook, options.OperationMiddlewares["getWebhook"]...)
+	router.GET(options.BaseURL+"/v1/webhooks/:id/deliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["listWebhookDeliveries"]...)
 
 }
 
@@ -3199,6 +3728,160 @@ func (response ListMyFieldAssignmentsdefaultApplicationProblemPlusJSONResponse) 
 	return err
 }
 
+type ListMyNotificationsRequestObject struct {
+	Params ListMyNotificationsParams
+}
+
+type ListMyNotificationsResponseObject interface {
+	VisitListMyNotificationsResponse(w http.ResponseWriter) error
+}
+
+type ListMyNotifications200JSONResponse NotificationList
+
+func (response ListMyNotifications200JSONResponse) VisitListMyNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyNotificationsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyNotificationsdefaultApplicationProblemPlusJSONResponse) VisitListMyNotificationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAllMyNotificationsReadRequestObject struct {
+}
+
+type MarkAllMyNotificationsReadResponseObject interface {
+	VisitMarkAllMyNotificationsReadResponse(w http.ResponseWriter) error
+}
+
+type MarkAllMyNotificationsRead200JSONResponse ReadAllResult
+
+func (response MarkAllMyNotificationsRead200JSONResponse) VisitMarkAllMyNotificationsReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkAllMyNotificationsReaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response MarkAllMyNotificationsReaddefaultApplicationProblemPlusJSONResponse) VisitMarkAllMyNotificationsReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyUnreadCountRequestObject struct {
+}
+
+type GetMyUnreadCountResponseObject interface {
+	VisitGetMyUnreadCountResponse(w http.ResponseWriter) error
+}
+
+type GetMyUnreadCount200JSONResponse UnreadCount
+
+func (response GetMyUnreadCount200JSONResponse) VisitGetMyUnreadCountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyUnreadCountdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyUnreadCountdefaultApplicationProblemPlusJSONResponse) VisitGetMyUnreadCountResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMyNotificationReadRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type MarkMyNotificationReadResponseObject interface {
+	VisitMarkMyNotificationReadResponse(w http.ResponseWriter) error
+}
+
+type MarkMyNotificationRead200JSONResponse Notification
+
+func (response MarkMyNotificationRead200JSONResponse) VisitMarkMyNotificationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type MarkMyNotificationReaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response MarkMyNotificationReaddefaultApplicationProblemPlusJSONResponse) VisitMarkMyNotificationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePasswordRequestObject struct {
 	Body *ChangePasswordJSONRequestBody
 }
@@ -3528,6 +4211,130 @@ func (response CreateMyPunchdefaultApplicationProblemPlusJSONResponse) VisitCrea
 	return err
 }
 
+type DeleteMyPushTokenRequestObject struct {
+	Body *DeleteMyPushTokenJSONRequestBody
+}
+
+type DeleteMyPushTokenResponseObject interface {
+	VisitDeleteMyPushTokenResponse(w http.ResponseWriter) error
+}
+
+type DeleteMyPushToken204Response struct {
+}
+
+func (response DeleteMyPushToken204Response) VisitDeleteMyPushTokenResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMyPushTokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMyPushTokendefaultApplicationProblemPlusJSONResponse) VisitDeleteMyPushTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPushTokensRequestObject struct {
+}
+
+type ListMyPushTokensResponseObject interface {
+	VisitListMyPushTokensResponse(w http.ResponseWriter) error
+}
+
+type ListMyPushTokens200JSONResponse PushTokenList
+
+func (response ListMyPushTokens200JSONResponse) VisitListMyPushTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyPushTokensdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyPushTokensdefaultApplicationProblemPlusJSONResponse) VisitListMyPushTokensResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterMyPushTokenRequestObject struct {
+	Body *RegisterMyPushTokenJSONRequestBody
+}
+
+type RegisterMyPushTokenResponseObject interface {
+	VisitRegisterMyPushTokenResponse(w http.ResponseWriter) error
+}
+
+type RegisterMyPushToken200JSONResponse PushToken
+
+func (response RegisterMyPushToken200JSONResponse) VisitRegisterMyPushTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterMyPushToken201JSONResponse PushToken
+
+func (response RegisterMyPushToken201JSONResponse) VisitRegisterMyPushTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RegisterMyPushTokendefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RegisterMyPushTokendefaultApplicationProblemPlusJSONResponse) VisitRegisterMyPushTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type RecordMyTrackRequestObject struct {
 	Body *RecordMyTrackJSONRequestBody
 }
@@ -3835,6 +4642,196 @@ func (response UpdateSitedefaultApplicationProblemPlusJSONResponse) VisitUpdateS
 	return err
 }
 
+type ListWebhooksRequestObject struct {
+	Params ListWebhooksParams
+}
+
+type ListWebhooksResponseObject interface {
+	VisitListWebhooksResponse(w http.ResponseWriter) error
+}
+
+type ListWebhooks200JSONResponse WebhookList
+
+func (response ListWebhooks200JSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhooksdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListWebhooksdefaultApplicationProblemPlusJSONResponse) VisitListWebhooksResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookRequestObject struct {
+	Body *CreateWebhookJSONRequestBody
+}
+
+type CreateWebhookResponseObject interface {
+	VisitCreateWebhookResponse(w http.ResponseWriter) error
+}
+
+type CreateWebhook201JSONResponse WebhookCreated
+
+func (response CreateWebhook201JSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateWebhookdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateWebhookdefaultApplicationProblemPlusJSONResponse) VisitCreateWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteWebhookRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteWebhookResponseObject interface {
+	VisitDeleteWebhookResponse(w http.ResponseWriter) error
+}
+
+type DeleteWebhook204Response struct {
+}
+
+func (response DeleteWebhook204Response) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteWebhookdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteWebhookdefaultApplicationProblemPlusJSONResponse) VisitDeleteWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetWebhookResponseObject interface {
+	VisitGetWebhookResponse(w http.ResponseWriter) error
+}
+
+type GetWebhook200JSONResponse Webhook
+
+func (response GetWebhook200JSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetWebhookdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetWebhookdefaultApplicationProblemPlusJSONResponse) VisitGetWebhookResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesRequestObject struct {
+	Id     ID `json:"id"`
+	Params ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryList
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListWebhookDeliveriesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListWebhookDeliveriesdefaultApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetHealth Liveness
@@ -3912,6 +4909,18 @@ type StrictServerInterface interface {
 	// ListMyFieldAssignments The caller's field assignments, newest first
 	// (GET /v1/me/field-assignments)
 	ListMyFieldAssignments(ctx context.Context, request ListMyFieldAssignmentsRequestObject) (ListMyFieldAssignmentsResponseObject, error)
+	// ListMyNotifications My inbox, newest first, with the unread count
+	// (GET /v1/me/notifications)
+	ListMyNotifications(ctx context.Context, request ListMyNotificationsRequestObject) (ListMyNotificationsResponseObject, error)
+	// MarkAllMyNotificationsRead Mark every notification that has arrived so far read
+	// (POST /v1/me/notifications/read-all)
+	MarkAllMyNotificationsRead(ctx context.Context, request MarkAllMyNotificationsReadRequestObject) (MarkAllMyNotificationsReadResponseObject, error)
+	// GetMyUnreadCount How many of my notifications are unread (for the badge)
+	// (GET /v1/me/notifications/unread-count)
+	GetMyUnreadCount(ctx context.Context, request GetMyUnreadCountRequestObject) (GetMyUnreadCountResponseObject, error)
+	// MarkMyNotificationRead Mark one notification read (idempotent; the first read time is kept)
+	// (POST /v1/me/notifications/{id}/read)
+	MarkMyNotificationRead(ctx context.Context, request MarkMyNotificationReadRequestObject) (MarkMyNotificationReadResponseObject, error)
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -3933,6 +4942,15 @@ type StrictServerInterface interface {
 	// CreateMyPunch Check in or out from the app
 	// (POST /v1/me/punches)
 	CreateMyPunch(ctx context.Context, request CreateMyPunchRequestObject) (CreateMyPunchResponseObject, error)
+	// DeleteMyPushToken Stop pushes to an installation (logout, notifications turned off)
+	// (DELETE /v1/me/push-tokens)
+	DeleteMyPushToken(ctx context.Context, request DeleteMyPushTokenRequestObject) (DeleteMyPushTokenResponseObject, error)
+	// ListMyPushTokens The app installations registered for my pushes
+	// (GET /v1/me/push-tokens)
+	ListMyPushTokens(ctx context.Context, request ListMyPushTokensRequestObject) (ListMyPushTokensResponseObject, error)
+	// RegisterMyPushToken Register this app installation for push (upsert by token)
+	// (POST /v1/me/push-tokens)
+	RegisterMyPushToken(ctx context.Context, request RegisterMyPushTokenRequestObject) (RegisterMyPushTokenResponseObject, error)
 	// RecordMyTrack Upload GPS track points during field work
 	// (POST /v1/me/track)
 	RecordMyTrack(ctx context.Context, request RecordMyTrackRequestObject) (RecordMyTrackResponseObject, error)
@@ -3957,6 +4975,21 @@ type StrictServerInterface interface {
 	// UpdateSite Change a site (geofences are replaced as a whole, in the crs given or the site's)
 	// (PATCH /v1/sites/{id})
 	UpdateSite(ctx context.Context, request UpdateSiteRequestObject) (UpdateSiteResponseObject, error)
+	// ListWebhooks Registered webhook endpoints (admin)
+	// (GET /v1/webhooks)
+	ListWebhooks(ctx context.Context, request ListWebhooksRequestObject) (ListWebhooksResponseObject, error)
+	// CreateWebhook Register a webhook endpoint for payroll/OA systems (admin; audited)
+	// (POST /v1/webhooks)
+	CreateWebhook(ctx context.Context, request CreateWebhookRequestObject) (CreateWebhookResponseObject, error)
+	// DeleteWebhook Remove a webhook endpoint; queued deliveries to it are dropped (admin; audited)
+	// (DELETE /v1/webhooks/{id})
+	DeleteWebhook(ctx context.Context, request DeleteWebhookRequestObject) (DeleteWebhookResponseObject, error)
+	// GetWebhook A webhook endpoint (admin)
+	// (GET /v1/webhooks/{id})
+	GetWebhook(ctx context.Context, request GetWebhookRequestObject) (GetWebhookResponseObject, error)
+	// ListWebhookDeliveries Every delivery attempt to an endpoint, newest first, with the status code and the first 2 KB of the response (admin)
+	// (GET /v1/webhooks/{id}/deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -4815,6 +5848,102 @@ func (sh *strictHandler) ListMyFieldAssignments(ctx echo.Context, params ListMyF
 	return nil
 }
 
+// ListMyNotifications operation middleware
+func (sh *strictHandler) ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error {
+	var request ListMyNotificationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyNotifications(ctx.Request().Context(), request.(ListMyNotificationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyNotifications")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyNotificationsResponseObject); ok {
+		return validResponse.VisitListMyNotificationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkAllMyNotificationsRead operation middleware
+func (sh *strictHandler) MarkAllMyNotificationsRead(ctx echo.Context) error {
+	var request MarkAllMyNotificationsReadRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkAllMyNotificationsRead(ctx.Request().Context(), request.(MarkAllMyNotificationsReadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkAllMyNotificationsRead")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkAllMyNotificationsReadResponseObject); ok {
+		return validResponse.VisitMarkAllMyNotificationsReadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyUnreadCount operation middleware
+func (sh *strictHandler) GetMyUnreadCount(ctx echo.Context) error {
+	var request GetMyUnreadCountRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyUnreadCount(ctx.Request().Context(), request.(GetMyUnreadCountRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyUnreadCount")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyUnreadCountResponseObject); ok {
+		return validResponse.VisitGetMyUnreadCountResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// MarkMyNotificationRead operation middleware
+func (sh *strictHandler) MarkMyNotificationRead(ctx echo.Context, id ID) error {
+	var request MarkMyNotificationReadRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.MarkMyNotificationRead(ctx.Request().Context(), request.(MarkMyNotificationReadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "MarkMyNotificationRead")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(MarkMyNotificationReadResponseObject); ok {
+		return validResponse.VisitMarkMyNotificationReadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ChangePassword operation middleware
 func (sh *strictHandler) ChangePassword(ctx echo.Context) error {
 	var request ChangePasswordRequestObject
@@ -5051,6 +6180,121 @@ func (sh *strictHandler) CreateMyPunch(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateMyPunchResponseObject); ok {
 		return validResponse.VisitCreateMyPunchResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteMyPushToken operation middleware
+func (sh *strictHandler) DeleteMyPushToken(ctx echo.Context) error {
+	var request DeleteMyPushTokenRequestObject
+
+	var body DeleteMyPushTokenJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMyPushToken(ctx.Request().Context(), request.(DeleteMyPushTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMyPushToken")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMyPushTokenResponseObject); ok {
+		return validResponse.VisitDeleteMyPushTokenResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyPushTokens operation middleware
+func (sh *strictHandler) ListMyPushTokens(ctx echo.Context) error {
+	var request ListMyPushTokensRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyPushTokens(ctx.Request().Context(), request.(ListMyPushTokensRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyPushTokens")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyPushTokensResponseObject); ok {
+		return validResponse.VisitListMyPushTokensResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RegisterMyPushToken operation middleware
+func (sh *strictHandler) RegisterMyPushToken(ctx echo.Context) error {
+	var request RegisterMyPushTokenRequestObject
+
+	var body RegisterMyPushTokenJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RegisterMyPushToken(ctx.Request().Context(), request.(RegisterMyPushTokenRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RegisterMyPushToken")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RegisterMyPushTokenResponseObject); ok {
+		return validResponse.VisitRegisterMyPushTokenResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -5322,171 +6566,361 @@ func (sh *strictHandler) UpdateSite(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// ListWebhooks operation middleware
+func (sh *strictHandler) ListWebhooks(ctx echo.Context, params ListWebhooksParams) error {
+	var request ListWebhooksRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhooks(ctx.Request().Context(), request.(ListWebhooksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhooks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhooksResponseObject); ok {
+		return validResponse.VisitListWebhooksResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWebhook operation middleware
+func (sh *strictHandler) CreateWebhook(ctx echo.Context) error {
+	var request CreateWebhookRequestObject
+
+	var body CreateWebhookJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhook(ctx.Request().Context(), request.(CreateWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWebhookResponseObject); ok {
+		return validResponse.VisitCreateWebhookResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteWebhook operation middleware
+func (sh *strictHandler) DeleteWebhook(ctx echo.Context, id ID) error {
+	var request DeleteWebhookRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWebhook(ctx.Request().Context(), request.(DeleteWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteWebhookResponseObject); ok {
+		return validResponse.VisitDeleteWebhookResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhook operation middleware
+func (sh *strictHandler) GetWebhook(ctx echo.Context, id ID) error {
+	var request GetWebhookRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhook(ctx.Request().Context(), request.(GetWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookResponseObject); ok {
+		return validResponse.VisitGetWebhookResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, id ID, params ListWebhookDeliveriesParams) error {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx.Request().Context(), request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		return validResponse.VisitListWebhookDeliveriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1dbxvJteBfOeBeYMiEomjZnoxlBBeK/DFOPBlFssfBmlp2sbtI1qhZ1VNVLZrjNXBfLxb7FGDfF8gv",
-	"C5D9HYs6Vf3JarJJU3KSO0+22N31ceqcU+f7fOyEYpEITrlWndOPnYRIsqCaSvzrPJVKSPO/iKpQskQz",
-	"wTunne8T8lNKIcTHMJViAZx+0GP7Q6ffYeatn1IqV51+h5MF7Zx28ocqnNMFMaMuyIfXlM/0vHP6+MFJ",
-	"v6NXiXlTacn4rPPpU7/zQorF+vyveBinit1SiMWSSpiIlEcN05rVVSadCrkgunPaiYimR5otaMc386tn",
-	"5mUcMSF6XgzIzEyS/pQySaPOqZYp9Q6fpvjm+siv2YLpfPDacmN8WB4wolOSxrpz+njYNxBji3TROT0Z",
-	"mr8Yt389yOdhXNMZlTjRG7EOuucfMtClSbIFdFrsDrhPBjYqEVxRRKELKSYxxTMMBdeU485JksQsJGZN",
-	"x4l949c/KrPAj6UJ/03Saee089+OCxw9tk/VcTYuzljd4hmHyxfn8OTR499Akr+W7QRXdRZqdks0vaQ/",
-	"pVTZJUURMwOQ+EKKhErNzAamJFa030lKP5mNRLSGvl8/wtPI/ny0Bph+JyFKLYWMal+ePP668uk3nk81",
-	"5cQCrjzlw8p3D3yoVqDp+2yQvl1+aT3X+Zdi8iMNtZnRAYgJfu426wdBFfJXc7HkIHhIn4IZEpgGxkFI",
-	"UCHh8JMcJ2QVC2IQjn4giyQ2s/7hN3/69ui7kz8/O3py8e5Nx7N/ukhisaJ0zKIWJGbGTpikakx0W7zt",
-	"d0qLO/1YWl1Ebsjp8TFxGPPvFoy/JeGCjtLh8ORrA4rfmj2YLfh3UDuJ8nby46gBJ9/A9tPZD4m1jsdz",
-	"kVpGn/OY35yUeMxvTrbzmPW1JckzestCuuN6InpLY/PDeOFwyw09ESKmhJux7fFXce7NnAJJEmBcaRLH",
-	"CJWvFLAIugQ4XYLgFJgCAorNOIl7nX6Zih6c+AguiYk2aFMjuYcnnnelEJriwogC7VYTUU1DrcAwep7G",
-	"cZ1HXeJHhjJ+JCyeSHFDeYE3+Za9AE4jpp/fOk5aBaLBUstFCwTOsG2QJoYAfLhPQi1kA3GZ1ZOJGcne",
-	"dA0fSxGXD630eAcaDOeEz9xOvJhTWUIBkjBmlOsxS7wraMk0pCUjB4Z1HkzkjG57an//uIX+cX5iWHEJ",
-	"dv3s8KqDlScuAFRZbXn/1xsR5jVTHqRhmi6q/9l08ZbQr8BOIiVZmb/LYuDpx23IU4cLzl8dxLeh3yll",
-	"jyEhWlNp6Ol/vB8ePTk7ekGOptcfTz51358eXVd/6n18/OnffOd+jjC9cLfhnhJBKqU5gZZ3/APPMjhd",
-	"jvcWEWqAXFtObXgfUM/tTUC54fXvO8uZ+uZRp9+ZhT8OTzr9ziQaPil9V6z7GU2I1AsvOwolJZpGO93D",
-	"LanViqgffWIWbn1PZmZ55C4r9tE2Lq5f3n5lZB/4CzC+4km6K/5l0CgjjVMQNuHc58Cqtm9cweaNHYL7",
-	"lLDtS3GfYgkXRIfzf4qTWtvEcycUeESIOB4rpjOhrCJqyZTCck45ijmZXAFLooDTWypBUjNnaCQbLQBH",
-	"OQXzZIV/gJjil1aENkJZQuWCaU2jAVxRrRmf4YtjFikzwvtrHFJIaiQrpgYeEanfCYmMxly0OPH+Xhwp",
-	"yg98X65CF4TFrdaXqwZ2P2vP50RVbonqAb0wGAcp1yyuHtGcKFBUA4HsY+gaMZULbS0AsKK654VuS368",
-	"IJzM6N5CZDM7nwtOW4Euk0A3sY9L886nfidDMr86EbNbarG3CsUFWUGS8nAOyNFzhrUVOHU+pTTR6VZe",
-	"l9HolX3bjMMW9GcHjzu6usoImF9kTkB1yy6towTJfolz1PB0t5sw2/Y+92CJFdTUtq3oc0AqXzNH4RMg",
-	"USSpUk8NQumV0f3MkBDGlEjUFPvVRQ/7O/OLskB8dvTfydHPw6Mng/HR9ccH/Ycnfvn3QJS784W2tzUs",
-	"Zwm7HvG+HKI9oS/Ih1f25ccGBhW673dSzn5KqXvBrPFArGDTl2+y9xqNUAWhb6LGQwhvudDxpUS3bAH7",
-	"CG6/sJZfWMsvrKWRtTTS2lW+isy0gKZ0IzvEdKq9NoUXjMbRmVJsxhsMC4SHNI43Szt3ogxk30xWexLy",
-	"jp4MHqk7MZ8I7ZcilSZSq0MJkfhXMWSxH7eCyhn4OHYNE/aRCe8c5Bksy97sEokeDrbbwdoChIe4yOv0",
-	"+aXuc1zHcyntHH4P5dopTM1HVRfJjIop5SFV74fXA0kilqrxwsuEqVJk1sLEbyfJnXvZd42b+IEpth2x",
-	"a7c/4CwQzml4c8Q4dP/+1//z9//11x4Qo+mHqdJiQaUzvaRasYiiQptv9ymQOBZL64hSlGvQAkiSSHFL",
-	"YkioLJlrvlKQiJiFq0Fn3fptZ/Ld1a2pZRdXNo7hg+VLt7OdIRkyGcYUukFIuaYygF9DkCFC0DPgIWb7",
-	"q5ng0A0SwbhWQd8AOqZEaXjYR1uKovH0iJkRFA0147OeB1o4wzYSe030ayeT4GStabP4sJAYHgzXRAYD",
-	"0QzR1+TKIYzS4fBhCNkr8Lf//Cs8Hg6Hw06/xLlEOolLbIuniwmVBTcornwLXgMKC0PPrV+PVjBPfUf8",
-	"LSWxnq/TeyHtrKHcLZXKuUU3T+rG8E37apEIqXflNaGI0wX3PmpmJUaaXHqCKxJJSaTmlGqQYgkW2tA1",
-	"JDqnJKISmMInD0qWvLKvvrxVM0W+vlZ8ykLgkioMFFgzG2uxYKHfbe/u+NLDfFX9TiRXY5ly/5fUwLs9",
-	"7pcPyXMnTQmLm5bBZlxIGo0tRKpTbrXnpdw6ZhvGdgYv38O6485BqvgmX3UBqX4G7Bw+vuNyfGA3WSmu",
-	"yyYZhecxIU/KISFHT4Ye4o/ttBsGefBNZRT8szZMDTAxijlmZO9exYzx/Ty3sfnUEyaHCve61ly9pVBd",
-	"NJdDbiJ2y3cxH/uqpg82xoDVDNbWmaLidFZd797xYRYkWwLEXouZSPV+MCexx5ZxSW/FDc28RVQZjp05",
-	"jEISx1R63ROSTiVV87HGCJpdwepTXL+fTmPG6Xkswpsd5YgrI0ItmZ4baQEdBVk80E8pTWmEz0SqgVO9",
-	"FPJmAG/mFBSV1nkWCq60TEOtrJeNaZCUxPEK5iRJKKcRxtqOuBkVce8rBQvBhRachRCaFUPXqBKgGA8p",
-	"TITQvcJjZ9F1ThTKKpJObBASvtsHGitqY3nNuy8vrmDKPoy4Ga7+MJt7SdDIZKYNhZQUPX+TFTCtQEyn",
-	"6HHSkCaxINFT+yVChSlYEHlDIwiEhXbQH3EShjTRDkqMV2XPJeORWELXRarBb05g3gPCI5jGZDYzX2Xb",
-	"xAUpiJgiM0npYMTXZDCz87EvmuxVRLlmU+ZcP+a9HBmJLrZQIzVfvKebY0z02ELAEzLqMRXespCOUR30",
-	"+qY8oK+tq61TM5+ousJ2n9OYJIpG44XPhVZFwMr6oHvGIylYBG6ESyPO2UnymRnXXz/q9Dvs+ytQK6Xp",
-	"4m1i3ullfDW/OoZ9z3VbrK1hZ9n4m4apMcfyufjY4cVcaLEuFU1WXkf6Ffs5d4YLyWaMk9gHgAatubRX",
-	"IwTFVH8BQ1hEP3/e3eN62XRrYLg5iefmxbVA4OohvDP8IpUxMhE9TxcTTlg8Nr8oLRIwDNrM299zc0Zu",
-	"SyUd+0Ol381XQCBihmk6DomBFJJOU0WjPtDBbAApV2liZFoajdmCzGgWFLh9drdmHw9RnE2nqPRb1MNY",
-	"7VP4MaGzPiR8ZiSaJZ0kbeaZUzabe+Z5m0jzAOzzOrID45CwDzRWrbC8dQSnJoyPMf6h4bzNIiTVhskL",
-	"7gwaYFFZZVcbpj20IwJJzWG1QslL8ypaAefk5PHXHqbw7dnRyeOv10BleYiB9IeM/209FbVmdLcoZvHZ",
-	"6JGrQrPwWeAr9OBjYDMjjby9fJ3H9GQftIqyazcmN2cQM0Uj+P3F85fQffn8DeTZJeYt3Ik9M9VrM/OS",
-	"RdZ44MdWfPxZyNrKHG6jKCpBERXcbbxhnjsGWMfs7Io173yl4PmfX72AMCZsQSNrIMAgKgtGBSGRcgVc",
-	"cNobwLl5TVnzVSKFmA48u6x7XxJtOJsV8cY3XCwb9PfsTb88885Iyr7B+kC4DejnegDvrNDcd6rAgkpS",
-	"FYCWkmlNORAFb9+cnyJWuNQTPacjrpg2IhMKxj8L7iTC/bj6LFGtyP1loqwN7sZv4lmIiMZ+D4yY6iWR",
-	"LYzM3nNwc2YzlMZrxKqXdk+bD92IaTqNqLUXriv3DZArmQWabAvtDQifYyMoMWHvpUiJjBmVloZqkYp6",
-	"zhTmkUiaUKLVVgqJmMHd0DPVBZVGy0lJfDQnag7ZmwZZJ0Zv6g7/9h9/+QZCkXINLqNEkYUjbp9lD3Op",
-	"wqa73nyaXSHrBCqmrW5WM8qYlmJGPYkq5aMQ006/AEK2wPo4jcf0NpfZa668PfK6rGl0Q07JR59sW9Pq",
-	"I8AdxCtzHCqztyqr65sTunhbSvsqdtM2eJLquYjK17UZ79obn24gk13KLVyxpQ/yeQqgbM00Kx3HvrmS",
-	"mPQ5rnsEUJo9NiKnUfTwj4QX/0fx0wcAxX72UNXvVpn8RpIEliyOnUzt06q2ZLRVOGx59W5yL5iKLNdW",
-	"eZLasA5YkHDOOAVnfC/8kbckZhFmso1z668HSbULClrXk3Yzm5fcqB7jtr2HwwZPxeakqTWnTIlpaaYb",
-	"UsZyXMkBMtc6UafHxxG5IYOI3mZJw+q4Bah8nqVs+rI4Zk7Be7hoWFk/Wpt0hWaNfSOc3BiZeLSn9i64",
-	"kR2zSJmcwrhiiFf2P+OUh1SaF3HTkkRRjJeC8wx3+mai6zbhbI6v+zyHz7LrrLAVCmb9yniRWUkMfbRA",
-	"oxk9BU5nRLNbcwG69e4hW+xqSEDH+fg2d7rH8ffTzun7FmRiHfWf1uDUntnfML5dYzRI9QfzohGHhM2U",
-	"3/bRFcr4r7O3MQiDSEOdm07shZAg6Y/WdovIjFjh8d5QjXkY9iTd0EUGBzjH+0YNtTixbGkuGG73dTWR",
-	"mHdtZpZGp0xlKVnM4fbgRPpBj23Kptqgkpn7KCQcxHRKJVbJcKYdAkZOP0oTcDwUyFRTCcTt2qaC5vw7",
-	"o2puw+4l1VipwYyRJmM3hF+Vr/FzEWJ64G7WPmemb06/dg4OlJStpbfm63gKpYnRU134O8pcuyScosS7",
-	"L2uVNKTsdsdtqlBI2lJLsenk7W/ZK3zfmw7SRANvHMss2c+XRDlOCd3cYeLIo9eGPtYFql2wXolUhrQV",
-	"+7qyr9r4i4hZBWXTVz+419BMM2XbXn9n3mlhb0F+m6+8WE1xglVkqVJIjdAb5YM/OK5e3L72avWSJH5x",
-	"iEA8K5p8qfA7u43S7bSLD9jAmIQr35X0rZDsZyPUxJC95iKRjJZs7yH/FZUHGAyHw0qBHF+cQihV+8v/",
-	"XCq89fNKGS5DGoWJD5sluPUgXTVeOO/yOtf7J4jB6JePrxEz2iqM9Vg853qGbpBJPkGvDwTesaMXzGAE",
-	"VcqJld3AcArzWEiYCD3vA5EUslV7gu/WhfY1B/AiEZrycAU3dAXhXCjKYbLKbnMPj90m1jd7cZ39MnfQ",
-	"5yx+QWqi8HZf7tbCDXlhlnUBuK3Ye4fSa5WZVEWOTd9VwjW2CA0ed8Ce90wdjxxgGmnhKr838ywIRCVt",
-	"RFTr/bWinKGtaMG49964tMEu+1liPjtSphI+WBnMt+1LlxGT7Te3+uVpQRu36qSlRoNKYRtw+us4i2pu",
-	"tpXsXlhmU5CmordUMr2q3vpT0el3lkRy62oLJdMsJPH2gNcWEZhXTPsS9m3ulz/+dK8Ml61iB16G/SJs",
-	"3pOZpkClE6t99c2tHYRSBWWFZtP4eRi3R7LJJx3bC3ht6j8WXkMt4N3Lq6NvHkF3aRQyJyfjHYFR8zQC",
-	"MiOMK0x+/+y1tc6V/zCuyj97mDwaM+YPnCRumeR4olQ9ZW2LprmhMEqGspVM8hDt0QVOrR91dSm7ZZUb",
-	"2tkne6hEXVvzew4iUK5VCqNTKtFeZkOhMtdUBhwIhZAR40TTdaLcGaPLWYZ4I2QZBOvIvo7FNROIkEqj",
-	"MJcL8d1FD3KllTi/mlFAn2K+6mnZ55bHZoQsahD3W9PIjgmkuydANhPJpu9tHasK1E/WEzV8hXYqhFOc",
-	"eBPiH0LVxMvnS2maZvJ9krb3oN5d771fSOxfgsTWUa5qTd8eH/G5F3p7/NtqcNhqxisZIBreXTdI1FAP",
-	"5ap22WDOGLH/AEqGY+8qjJhJMWlhfRTGAUFasfrXxvQtbO8xN5hLrGyTbaOY3Mfr3pRIo2abOPvjWRHF",
-	"BO4mKDShM8XI8dWc8NmcsPUI9S0k+caocpcuus5XWjSkShXaY2PRXV86zRUNBY9UqTSVM+PgcOA+9ca2",
-	"rKmt67zEPBmvO41/R4ksZ42UpGC1PQETwfFWeQ62Aon6AivLqQDFTes98nyu9ZCXHT2bn1s+cZdCFvYa",
-	"abcynzbgykpVzfXFoF5ISRLevKTi91ff/3EdWFNKdCpr93L1lRkVC/SdeSwLhRy9hsBuSngf81kfYqKv",
-	"oWs5WO8UU4MViiSYKMwBrxUjqGe/K19S7GvG6ZUFT79zIRjXLdNi+5W1+sC0JgW1N3nUV/nCwrT10nIA",
-	"V1Zx3ThTIe1UF+0PqGu6XQ8QEfDBd+54LNZXKSMaQXdCp0JSUGyRxGzqatj7o/KmrndBS9ejFklTpIw4",
-	"SMEI1wkBw9tL8Mz2ni3huj1SnIs4dq7qtuiRk+hW9EBSR/jvpbdvEce+jKvoH8e3Y0XwPfGqLNo0pkTh",
-	"+TWmizsVpSEnPLXtIWgDQWRxIRv4fGNKPuMR/eAftnV1DztGq6z5jbp8DoXKlkv7a4RrESG7A03sWEmi",
-	"ToB1LWqz9lrbqpvbt6EfivCAokRUDhiX3olGAhqpcVaexA+m4pzfOdfODvCZZHXFW2mU2cubUzprYLBT",
-	"rEMB/QlhKpleXZmJ3IJQgj1LbcqK/etFRq6/x04TuCxU2GrS7lzrxHZHQafEeqQeuSHQ/X//+Ze//+//",
-	"27MNEhZiwmJ6NGVSaSBaUx5hLN+EhDeURwO4mAtOFSbMRUJIyLxXygg6hXk9C/YjCwpnF6+ejrikC6Hp",
-	"Jvt7pShNtGBcgXUTQVE9T/XzRHu7CKw2OhjxEf/Vr84Fv7VpXWrwq18BSmu2Po6Rde2cipMbOg6JogN4",
-	"ZdNL7IPLF+fw8OHDJwN4jvnnYX6xQfDy+ZsACFdLKtWIBx9HlnpGnVN4PxgMrvswKtuvzO+jzmAwGHX+",
-	"p1ETPwU2wZDcUAXBv9uXfmtbh2Czn98G0MX/wIO//cdfTobDPmRJzo+HvcGI2yU9+vDh+PGHDzAR0coc",
-	"V97iJmhqphNkqeiqGm4cGLYVPIUidDZrk6NGnEQRBDZ++BTefxxZT/GoY3ZpvrP/cxxv1Pl0HQzA+SPN",
-	"0hhVLn4NUo4JKfYQslMyuGyOJ7j4/uoNHN8+OCapnh9jyYEAJNWp5NirYy6kPorZrcGQsqrY/f27Nzbv",
-	"m4AUmmDNaKeC2VcGcEV5NOKBmUtI9jNu8RSsOugq25R1OPyFBiC4qz4g9JxKCI5vHwRYemAARuNRpxBk",
-	"6BdgVtVC0fiWql4fAufSDEbcPGCyhLWg0omWlFqysQmfkiZCavwSkd2OB8u5iDPrXG8AZ9yuJE+CZ5Fy",
-	"mAiPho9sGlPMQuoUdte26Swh4ZwenQyGpTBrS+9nF686pXo4neHggX1LJJSThHVOOw8Hw8FDrP6g58iE",
-	"judYcednqz0hmzZME6H6KkLdSLuiPLXeTyfD4Ya+T7v1e3Iz+No9GSypcNDO6fvrfkeliwUxil7nNbul",
-	"3PmbyExhgooRdM03x5hCuHFzly5d8gvszU79qSRL+kfKl1bqi9UMDzMqMwCxWBcRTSZE0YzJ9bxwQlKN",
-	"mD6it1mzOC/AXjOlix4hKOeXeso1iM7FK8eu59yn/tY3bR+1Fi9iE7kW770R+JavFVreIWenVm+NY9ng",
-	"Xm8jvAce50TTSNVGMf6+ejuPVtvktqVd3yFh1DrX+IjfvAEOJfemk5wyMJoZh9SSsLgPnC7NzWZFoi7y",
-	"6jJ54LtlAtHzvFOYlbiV9pbtxZGAKZW6vCVzt0K3uBZzQef4I4s+ZYMywY/w9u71IVUp1oZR2HSNmFvz",
-	"T5c4ji0rQ5JkxBXlkQKmi0y1vAFApbQ9hrnhDeVCYd19qwZwZte2FPJGYW83fM0ZNu0dVOUAWXO9M4xw",
-	"cqHpvxPR6nB4UWvf96kqZrt8jDtDy6ql3IOV+II6ON/+HeNRKckNZTvBrc4OBYbY80L5uNLyoYK3el5D",
-	"27wQlh9nX2ByFeBbVmaWRNMjFFxphLUiSeiSVrn928bIZbWpofvo5AkEWojxgvDV2OgXi0SrAEsk1u4Q",
-	"V4HqLnCnUivsvwjivBYzYNyhjKsZ3ofG6mXb8ERYa1yGKGtnZ57f2eGVqo61Or1HTaXGogPcF65oGWq7",
-	"RckyUlVIoCskkDiuVjP7SmWfqN5miLvBmmnzMlebOF1W1SWrKJmfK0uyxbhEHNVWihbgrPLNAC4kVUan",
-	"5jMgRokvv6rnRGOoMoltFQ7UxqgZ0cBEOV3KviymWBMMuYcVOqdkweJV7xTvJqLMzDHlvuvEBb2+yd1t",
-	"h0erWlztfxGucIkHVsfWRlws2WE2Cv/PSu/dh/Bfa03NbZI+hHMWR5K6GoJMlTTyhnbHRY+tXYT8u5R/",
-	"a73TPKhRBvbnszMzS9neBl0CaLrQcynS2RxyEFV0RDnrXGOhYt99cI5Bms/KwL8LEq73z2tFww/uYHrf",
-	"KZ27sq6ff0J2JCBVbK6exDq9og5h742YWs2kekjP8PfaIW27Ru1Hh9iVHcmKJolelY1nXS5yUu4DF4UF",
-	"2IeCTSacTTsb3hMSVFsXfibEXqJkvwEJduW8r56hzzLJgiyrIHyLwdX3SMQ22POeL+J7PL9Lai4dI3wv",
-	"xG2VnqG7ELdG5Eo51vTWCoyCn1mRWV4jsNdE+TmJbLynn+dv3f8t/aZ6IaOYajbqNtlwQVf7KB3AEpfX",
-	"/miHH/VWOU3DZu3y2smeGEy1DqKrdGKXbwSYLNQPmz0JCa5PkQ1DbCg+7VvZT/8wpr1KXzEPtRXYeSCx",
-	"pvAcdp1/UVFaiobuO3+jRHsckxku7irpPC/y3O6CRVa7I96zlFM0cLsPGYdDKWdwM6M7Zlj5v1lF/oHE",
-	"LAIpls75bBdrSMnlDUFX5JqDbQEAidV+XRlBmLLYaBWEz2jvKTB+WxnSqMe2UKstWAiBLdL/W3MmAXCh",
-	"54aWmcqrFaY8Nnq6VZOlWJpnOGY2gKv3vzbCiOcFDzWge/LMLg5VcmarexNQRb8ITI+OSXijXAFUizDZ",
-	"Tvv2UnG1VtAJ6VPEXXeF5mvDy7PzpgUFiuX44aIw1ovJNThOsrYHOwx1vYkMF2msmblTjs0FchQRTarE",
-	"UAsvZXE1YmrCOMEFbmsGFPuCg+5XuKm07/C6Gu2TzyZfO1GJ32IpqD+/vvqzwcLzqx+gmyaKSg2TVd30",
-	"2GtL6cfa/OK8LE1Sf84r8ZM32Rc7AfmWRwORUP5hEdtjV0diOmUhjUSYGlFkUKKzRTzAf6unsh1d1i0+",
-	"2VoP49JC4FvAQQY46GZFDBmH8znj1DmAnvNZzNS8xVFkWuU2+HfuQY7YJEMcSt/acCHdhbp1T5LEF1G1",
-	"7unYzvG6Lp9c6Z63gUmY7PO00i+VcBCJjRm0L7WkhbqX1rZN3QctvDLMK6VSNMWjPR+dfE4KIfVW5V+p",
-	"vJ5tyo2uiK+rdU+bGZOe5cs+twGtd+izdZOUTO13KbDWduZBNgTAIaRWHKjskLUefcNR/3QJCVnFgkQ9",
-	"K6NNGI+KcqUYLsnUDtIuIhti5hHJuzBu1vZrLRvvQem/S+3R19PSFx1S2u/nn/AZL9OXjS0tgR+6mQLZ",
-	"dxGsZbZBb1mEGcB73hV+HNCS2CxOd+41RspsIKPhDwF0CYQkpjwiEiKyytSa0pby1EJseBgYuc0GrwZa",
-	"mO81LITS8OgbmItUqt5gxDHQxEYkYghxlie1liByCgSKhKfMFZql0dAIcCs4m+AUMOwcowiUFsmIdzGK",
-	"FXOq8p6Lj2HBeGpYn2sY9HgIi17furmDIsMlgK6W5Bb7BfcxW/pHoz5JcD3fej5lpyS+YBx8S23Hypce",
-	"2c898RimDhi8thvJzaj49Y6eynL2nU9sRUh9PqV9z6t4aVFDZdjVL+GNO+68jDqGvaAX+z7I0cuDN1mH",
-	"6p1z7+au9XZNvmdb0VqP4Ls0GV2kFfEchAs7x1CGoi/uFPu4IpvL+om1RJKm897qWTvHTuW+Y9/mXjvP",
-	"epwfQg7GsYCs3VrIGsMbl+BoODMSzx2QymKjqv7dF1MSvzuUkp2H9eRYaIHaGFCxoDvKcN+tfpHiDntU",
-	"a0JcNeJ3Iy9Y0ONyO88Gro8K6EURgXkX7L46yedGx527VrYH074rMW95+HE3ixOz3hab6bI9Is5AHds9",
-	"Ndv6Sz01sdOZ1bSM5FVUpceOKND9/cXzl324+ONLI/C+o5OLp/Dt81fnx98+f/Wi5Gm1MsajB49HPPC3",
-	"ZAtOs0ZGZqRQ8FsqSz2ZjI5n5ur1bd6bst5O9jMFl1Ae0VAY/tuHG0oTBWTE6+2vbCxf3mjLLsq6DxZU",
-	"k4hoAorObM6RlixJjHjkYrqFdBpn0RtKQdetOevy+fLiqu86LNkcq+Wc2gykfCOuAw7ets7CgFGklX45",
-	"3cA2RgtOi0RAhHgfhBxxYgT7ShecBdGuYjjj8HBo9BPVd/ldgitgPIzTyIjq8Nzlpj168BACdwBCjGMi",
-	"Z0bJsQdrZrEtu3p9eHRyAkEopEwTbY8scD8Wn6sFieOgD4+HDyGYpGrlkueCS6rl6uhsik3h80KtDr2Y",
-	"GvFEitBgLZ+BFgIWhGcNyQZwpjVxTWBtahuNIGBRYGTZICtUGvjUD5vf+93qwrWj+2f2YRxOprTQ8F0R",
-	"eSV0+0a/83j4cMO05TTJHabPuZwnRLNy9OhknFCDFA4/aPQUsGi/K/OPJfzYLeWgXG2cLhqMLPL1OpXG",
-	"RSUkrK52rX3Np8/n2hb1gBScizg0FnlbY2H7FNi0z26Ogu4+DQyyBL2ttyeC6tg26tnAzy/evinxbC0g",
-	"KJoaOTLNujMFDmhBxlaDor9RgA3kOF5FI15k2hQrQZNK1lE1sFk0dipsa6xdFnF+ohCzGwqekbwkbbUd",
-	"R9Jvs+5EdyEPeJo2fQlCdXv0UItDsbeXrw8gZVxpg3n1XqpaYM9DMqPQJaBsb0mDSW8vX/f6qAmqWCyt",
-	"Y1zOsoNWLZF2m+urzLnvSHpuZIYXGQ88gBWmnrJgt++MLuUkbZV371R3oTt6SfTA/pVzOyy6WGaE8Twd",
-	"vdqCD9M58p9QQiRxbwCPhk9yzrRgKBE4iSEL3VgSNeI5Q1lR/dSJBjgENjT1MRMrGy+Zok/h0YNhPgmZ",
-	"EB4JTqPAGja4w+ER50YqhLw3dCZYEbT7ulyMt5evja5q2OPKy67c1+sM64vh8y93+t72MbvgnEvGq+Ji",
-	"c0jNssYHevvF7boxbbZVXOQ9m/4VEsBLXWNa4VXezKYx9jTrR9MST8stde7UKlM0p/HRojvUA9thHEY1",
-	"Wl8yjCsHXzYp/V8pm8OcaGvpZQqIrQSibaO5blBq8BP0nkJQ6tcRmPddt+QJxT5LTFtR0KHAiDMFQVah",
-	"KMi6MZFauzHoLufMiMqc9l2LeVq4KbRAJkyjmXO2ZeF3Abh+BlazH/Fi1Lzid7e5yRnONBdLmBLZG8Bl",
-	"FtSXZdvaMjh2e0RBRt7msxEPyq2OAtA0jktNNTG4UGMzs0jYIiuo9GY3YVDriRH4blGcecSLDmGABW/s",
-	"hUUc34S8R3ODBI1dj+5Idi53rrnnoBjXzckXm5fEzvlZmF2SrPfTQQX3piX8kS6LGT/bLkjDG2BYLVOk",
-	"urDKuZ4oa0RfXD25w7tBVbTlGktIjtE+y7kNjy0VPMCGzl6HSCLZLQlXvadW7nLJ7i64Fxgf8RKxIgrb",
-	"S56Lse2qUwyGtZGOlKMUkjUtQnIxzAbrbs2JXMRUKX/uayhk9N0qc0HfBcaX68ndd+ZrqUTgXYakOn3z",
-	"5cWV8yXbanQQpRiMULgKN0o+LVW/f37F76zaBN25SL/K03MwnLxq8UUFBB2o960bthFG/7VE0WpV189P",
-	"gnLdJw8w1C9C8oGFZDdS3b1i6xCVqNBDolslaUc/WENxI/VcMf1FkgQrGXAo8tosuH/sxLa834oHMSwk",
-	"D5TQptyx7JKchk1c7kaMKBos3bOt2TamuZeke9Sw8Hozylu5VZU3YBdPqGXufX4y959179RVs6WsQKvS",
-	"ZPXUaHtcQCz4zFZ3oknxyi7Z9/69De8cA7KWRQfJtVd2E3ef9nHHNPpF0j3u+ISyNA+HyTlhZqpbTEJr",
-	"7yA2u7GfBT+HUjmLbWbTZ5p+5UHuWh2damnm99fmUK31yaJBKuPOaecYD9sNtNbkGIt+uvAMV4+zuM9E",
-	"ovBGJEmC2QLm3nJ53dVhslJpWYpkimVYbdWlvHAU1iHuf9xQO6bIIi9VVs4LHmZN/d3a5MxzW6NSf8Rs",
-	"ySkMcjmydcCy6jq5UPTRW8MRCy6WSizmG4q8wsGFDQJynWxtnCda2Yx+l3foyZrPgpapuRUr+8gVkPXR",
-	"v3Ot+ZNccYgpuaW1ARyJmsfilkpbhs9a+piErFC5aoL/K35kjpfxifhQbJgLnfeVQKkrzSoz2ZNZ0slc",
-	"iJvGUZ9VCnOXiyfcMndX4fISKbQIRWxH/SklknDNOM2jhdwE15/+fwAAAP//",
+	"7H1LjxtJmthf+UAv0KxZFotVkrpbJQwWNWpJrWl1d02VND1eUWYGM4NkdGVGZEdEFostC9iDAWOx2NMa",
+	"e9iTFxifDdiHPRn+Lwu3d/0vjPgiIh9kJB8llrQz0yepmJnx+OKL7/1424lFlgtOuVad07ednEiSUU0l",
+	"/vW4kEpI87+EqliyXDPBO6edb3PyQ0EhxscwkSIDTm/0yP7Q6XWYeeuHgspFp9fhJKOd0075UMUzmhEz",
+	"akZuXlA+1bPO6YPjk15HL3LzptKS8Wnn3bte56kU2er8z3mcFopdU0jFnEoYi4InLdOa1TUmnQiZEd05",
+	"7SRE00PNMtoJzfz8C/MyjpgTPasGZGYmSX8omKRJ51TLggaHLwp8c3XkFyxjuhx8abkpPqwPmNAJKVLd",
+	"OX0w6BmIsazIOqcnA/MX4/av43IexjWdUokTvRSroHty40FX5PkG0GmxO+DeGdioXHBFEYXOpRinFM8w",
+	"FlxTjjsneZ6ymJg1HeX2jT//XpkFvq1N+GeSTjqnnX93VOHokX2qjvy4OGNzi2ccLp4+hof3H3wGefma",
+	"3wmu6izW7JpoekF/KKiyS0oSZgYg6bkUOZWamQ1MSKpor5PXfjIbSegS+n56H0/D/3l/BTC9Tk6UmguZ",
+	"LH158uDTxqefBz7VlBMLuPqU9xrfHYdQrULT136Qnl1+bT1vyi/F+HsaazOjAxAT/LHbbBgETchfzsSc",
+	"g+AxfQRmSGAaGAchQcWEww9ylJNFKohBOHpDsjw1s3712W++PPz65HdfHD48/+5lJ7B/muWpWFA6YskW",
+	"V8yMnTNJ1YjobfG216kt7vRtbXUJuSKnR0fEYcxfWDD+ksQZHRaDwcmnBhS/NHswWwjvYOkk6tspj2MJ",
+	"OOUGNp/O7ZBY63Q0E4Ul9CWN+eykRmM+O9lMY1bXludf0GsW0x3Xk9BrmpofRpnDLTf0WIiUEm7Gtsff",
+	"xLmXMwokz4FxpUmaIlQ+UcAS6BLgdA6CU2AKCCg25SQ96PTqt+j4JHTh8pRogzZLV+7eSeBdKYSmuDCi",
+	"QLvVJFTTWCswhJ4XabpMoy7wI3MzvicsHUtxRXmFN+WWgwAuEqafXDtK2gSiwVJLRSsE9tjWL3JzAUK4",
+	"T2ItZMvlMqsnYzOS5XQtH0uR1g+t9niHOxjPCJ+6nQQxp7GECiRxyijXI5YHV7Al0ZD2GjkwrNJgIqd0",
+	"01P7+9sN9x/nJ4YU12DX84fXHKw+cQWgxmrr+3+zFmFeMBVAGqZp1vzPOsZbQ78KO4mUZGH+rouBp283",
+	"Ic8yXHD+5iChDf1KKXsMOdGaSnOf/sPrweHDs8On5HDy5u3Ju+7r08M3zZ8O3j5492ehc3+MMD133PCW",
+	"EkEhpTmBLXn8cWAZnM5HtxYRlgC5spyl4UNAfWw5AeWG1r/uzKfq8/udXmcafz846fQ642TwsPZdte4v",
+	"aE6kzoLkKJaUaJrsxIe3vK1WRH0bErNw67ckZpZG7rLi0N3GxfXq22+MHAJ/BcbnPC92xT8PjTrSOAVh",
+	"Hc69D6yW9o0rWL+xfVCfGrZ9LOpTLeGc6Hj2B3FSK5t44oSCgAiRpiPFtBfKGqKWLCjMZ5SjmOPlCpgT",
+	"BZxeUwmSmjljI9loATjKKZgnC/wDxAS/tCK0EcpyKjOmNU36cEm1ZnyKL45YoswIr9/gkEJSI1kx1Q+I",
+	"SL1OTGQy4mKLE+/diiIl5YHflqrQjLB0q/WVqoHdz8rzGVENLtE8oKcG46DgmqXNI5oRBYpqIOA/hq4R",
+	"U7nQ1gIAC6oPgtDdkh5nhJMpvbUQ2U7OZ4LTrUDnJdB15OPCvPOu1/FIFlYnUnZNLfY2oZiRBeQFj2eA",
+	"FL0kWBuBs0ynlCa62Ejr/B29tG+bcVhGf3TwuCPWVUfAkpE5AdUtu7aOGiR7NcqxhKe7cUK/7dvwwRop",
+	"WFLbNqLPHm/5ijkKnwBJEkmVemQQSi+M7meGhDilRKKm2GsuetDbmV7UBeKzw78khz8ODh/2R4dv3h73",
+	"7p2E5d893dydGdqtrWElSdj1iG9LIba/6Bm5eW5ffmBg0Lj3vU7B2Q8FdS+YNe6JFKz78qV/r9UIVV30",
+	"dbdxH8JbKXR8LNHNL+A2gtvPpOVn0vIzaWklLa137bJchTctoCndyA4pneigTeEpo2lyphSb8hbDAuEx",
+	"TdP10s6dKAP+m/Hilhd5R08GT9SdmE+EDkuRShOp1b6ESPyrGrLaj1tB4wxCFHsJE24jE945yD0s697s",
+	"2hXdH2w3g3ULEO6DkS/fz4/Fz3EdT6S0c4Q9lCunMDEfNV0kUyomlMdUvR686UuSsEKNsiARpkqR6RYm",
+	"fjtJ6dzz37Vu4rdMsc2IvcT9AWeBeEbjq0PGofvT7//+p7/5/QEQo+nHhdIio9KZXgqtWEJRoS23+whI",
+	"moq5dUQpyjVoASTPpbgmKeRU1sw1nyjIRcriRb+zav22M4V49da3ZRdXNo4RguUzt7OdIRkzGacUulFM",
+	"uaYygj+HyCNCdGDAQ8z2F1PBoRvlgnGtop4BdEqJ0nCvh7YURdPJITMjKBprxqcHAWjhDJuu2AuiXziZ",
+	"BCfb+m5WH1YSw/FgRWQwEPWIviJXDmBYDAb3YvCvwD//9e/hwWAwGHR6NcolinFaI1u8yMZUVtSgYvkW",
+	"vAYUFoYBrr8crWCeho74S0pSPVu975W0s4Jy11Qq5xZdP6kbIzTt8ywXUu9Ka2KRFhkPPmonJUaanAeC",
+	"K3JJSaJmlGqQYg4W2tA1V3RGSUIlMIVPjmuWvLqvvr5VM0W5vq3olIXABVUYKLBiNtYiY3HYbe94fO1h",
+	"uapeJ5GLkSx4+Etq4L097tcPKcCTJoSlbctgUy4kTUYWIs0pN9rzCm4dsy1jO4NX6OGy485BqvqmXHUF",
+	"qZ4Hdgmf0HE5OrCbrJQuyyb+hpcxIQ/rISGHDweBy5/aadcMcvx5YxT8c2mYJcCkKOaYkYN7FVPGb+e5",
+	"Tc2ngTA5VLhXteYml0J10TCH0kTslu9iPm6rmh6vjQFbMlhbZ4pKi2lzvbeOD7Mg2RAg9kJMRaFvB3OS",
+	"BmwZF/RaXFHvLaLKUGzvMIpJmlIZdE9IOpFUzUYaI2h2BWtIcf1GaDZxwYmrdG4skkWY1N/Gs0Q0aYfd",
+	"25AladlXkRdqBmYccNFj0K1CQ3rQ7/cP6sF2bxthLp3B8cPB5F58cvgZOR4ffhbfSw4/p/cnhw/Ip+PP",
+	"4s+Th3Qw6YSAtKUulYqYpA1J4MfZ4eNvUGMJav6Gxb2XTq+ZdhOW0v3/+V//9V/+4T/96z/+t5/+9h//",
+	"5b/8z3/97//00z/9j//3V//wr//7P7c7a5bR87sZ0TAjeU45TXowEbKM9dICpCiMjM1PS+m57+BsXnb/",
+	"7Sc0Zon5IcEAuT5JiczwjBrxkEuvb6dy+2Ah3H7PoqlDsPIYKvBu1Lvrl2AfGmPjUr23umg4Lm4lFkWI",
+	"Jr7Cp0YiLydVwLjRdqycLni6AMHRqQy5kXhq/GiwUXgK6adLawoB9dvJJGWcPk5FfLWjhnJplLM50zOj",
+	"h6AL0mPfDwUtaILPRKGBUz0X8qoPhjgoKq1bPhZcaVnEWln/PdMgKUnTRYnSGMU/5GZU5GqfKMgEF1pw",
+	"FkNsVgxdcwdBMR5TGAuhD6pYAMsIZ0QhdCUd2/BGfLcHNFXUZgmYd5+dX8KE3Qy5GW75oZ97TtB8baaN",
+	"hZQUYwrGC2BagZhM0JetocgNxXtkv0SoMAUZkVc0gUhYaEe9ISdxTHPtoMR4U6udM56IOXRdDCx8dgKz",
+	"AyA8gUlKplPzld8mLkhBwhSZSkr7Q76i3Zmdj0Jxqs8Tyg06Oqeyea9kc0RXW1hi4qFIcjfHiOiRhUAg",
+	"GD3AOgzNGSEdDXq9A6BfWte24RLlRM0Vbvc5TUmuaDLKQs75JgI21gfdM55IwRJwI1wYRdFOUs7MuP70",
+	"fqfXYd9eglooTbNXuXnnwEts64hAfW0tO/Pj70BL6ucSIhrnM6FFQA5ZBEN0LtmPZZiNkGzKOElDAGgh",
+	"sLW9GiKeUv0RTOwJff95d88YYJONKSfmJJ6YF1dSDJZlBcqhkCkSET0rsjEnLB2ZX5QWORgCbebt3XJz",
+	"RiMsJB2FkzC+my2AQMIM0XQUEkO0JJ0UykgftD/tQ8FVkRttmSYjlpEp9eHGm2d3aw7REMXZZILmRIt6",
+	"mAVyCt/ndNqDnE+NrjSn43ybeWaUTWch5p5L8wDs82VkN2w+Zzc0VVth+dax4ZowPsLIqpbzNouQVBsi",
+	"L7gzlYJFZeVZGyZUbXcJJDWHtRVKXphX0b8wIycPPg0QhS/PDk8efLoCKktDDKRvPP3beCpqxZ1nUczi",
+	"sxGAFpXNIiThN+5DiIBNjTTy6uJFGS3oP9gqfne7Mbk5g5QpmsCvz588g+6zJy+hzFszb+FO7Jmpg21m",
+	"nrPEmiXD2IqP3wtZt3K02fisRrhVA3dbOcwTRwADWk+JvJ8oePK7508hTgnLaGJNjxieacGoICZSLoAL",
+	"Tg/68Ni8pqzAnUshJv3ALpf9urk2lM2KeKMrLuYtlkH/Zlie+c5IyqHBekC4TRXiug/fWaG554wMGZWk",
+	"KQDNJdOaciAKXr18fIpY4ZLa9IwOuWLaiEwoGP8ouJMIb0fVp7na6ro/y5W17l+FjceZSGga9u2KiZ4T",
+	"uYX7KngObk4/Q228Vqx6Zve0/tCNmKaLhFpPxKrZsAVyNYNjm9Vye9Pk+1gfa0Q4yBQpkSmj0t6hpRho",
+	"VECN7iRpTolWG29IwgzuxoGpzqk0Wk5B0sMZUTPwbxpkHRu9qTv457/6u88B9VNwuWqKZO5yh3wGaJWI",
+	"23i9+dSzkNULKiZbcVYzyojWotEDKXD1oxCTTq8Cgl/g8jitx/SqlNmXggRukTFqnS7qPQx4l5QngDtI",
+	"F+Y4lPfkKKvrmxM6f1VLKN3ZAJdRPRNJnV2b8d4EM18MZDxT3sLiVPugnKcCysYc1tpx3DYLG9PJR8u+",
+	"RpRmj4zIaRQ9/CPn1f9R/AwBQLEfA7fqVwsvv5E8hzlLUydTh7SqDbmyDQpbX72bPAimKn9+qwxsbUgH",
+	"ZCSeMU7BufUq2+I1SVmCBrFR6VcKIKl24YaretJuDrlagEbA6Gf5cNziA12fjrni7q0RrdIG3GrbrQAy",
+	"0zpXp0dHCbki/YRe+3IE6mgLUIV81pUNthLHzCkEDxcNK6tHa9M50axx29hJN4YXj26pvQtuZEcfg1fe",
+	"MK4Y4pX9z6jgMZXmRdy0JEmSIlNwMSednpnozTaBso6uh2ISvvDsrLIVCmYjVpCRWUkMoz+AJlN6CpxO",
+	"iWbXhgG69d5CttjVkIAhOaPrMpwnTb+ddE5fb3FNbAjQuxU4bU/srxjfrDEapPrKvOjcM97Nte6jS5Tx",
+	"X4jKfs8pkeZ2rjuxp0KCpN9b2y0iM2JFwC9MNWZ42ZN0Q1e5YeBCetZqqNWJ+aW5MNvd19V2xYJrM7O0",
+	"unsbS/HRzJvDnumNHtlkcLVGJTP8KCYcxGRCJdbfcaYdAkZOPyxy73gCMtFUAnG7tknmJf32t5rbhB5J",
+	"NdaAMWMU+cgNEVbll+i5iDHxeDdrnzPTtxd2cA4O66pBS++Sr+MR1CbGGJjK31Gn2jXhFCXe25JWSWPK",
+	"rnfcpoqFpFtqKbZQxfZc9hLfDyaatd2Bl45k1uznc6IcpYRu6TBx1+Ngm/uxKlDtgvVKFDKmW5GvS/uq",
+	"jexKmFVQ1n31W/cammkmbNPr35l3trC3IL0tV16tpjrBJrI0b8jSRW+VD75yVL3ivpa1Bq8kfrEPh60V",
+	"TT5WYK/dRo077RJdYmBM4kWIJX0pJPvRCDUp+NdcjKPRki0fCrOoMnRpMBg0Sm+FIqBiqbZn/o+lQq5f",
+	"1uBxtRdQmLhZL8Gthv+rUea8y6tU7w8guqtXP75WzNhWYVyO8nWuZ+hGXvKJDnpA4Dt2+JQZjKBKObGy",
+	"GxlKYR4LCWOhZz0gkoJfdSCsd1VoX3EAZ7nQlMcLuKILiGdCUQ7jhefmARq7Saxv9+I6+2XpoC9JfEaW",
+	"ROHNvtyNJWHKkk+rAvC2Yu8dSq9NYtIUOdZ91wjX2CA0BNwBt+Qzy3jkANN6Fy5LvlnmVyEqaSOiWu+v",
+	"FeXM3Uoyxlv4hpqd14pelWNZn7qRF4WhjHM6xuxumQm+wF9mBZlTZv4jOIbB3DAiMvODyHNhuCK7Fijk",
+	"sx+L9rmluGaJDYv3c0/izKw55zgN8o33muOlDxFc4hd5PqpFiN+JS3vncLmNq6hXKFuP/LWDfYdEqwT0",
+	"xu/8u0YM8MC7o7oD2lVAK/dVW2qvcUa1cLZdygqUGHCbHLIlHKnMRyf9e/3j1ZCdDbG8tbDIciQfGFmP",
+	"OH5wRwe/nWDSRIE3rdGn8YxwTtMqgmoSZwcNnKnt6f7g4ac7xiUvY8ba092P7OuJxceTf90KLuhk17qO",
+	"ewR6aGkXlCRnadqWB7JVYKa1R/jIbuhqIwqBnhENREqjLkFGCZ/PWEoPOpuismrpFcvS/hwywhcwp5L6",
+	"uECzgN0itKpUjI0Rnhc2Gv12Do33DmVv5Pc0BguuVTQjs0vnWZm3v1ZicEaHVr9ERdmcGXjk0w7bXQ67",
+	"V35cl0Wl6DWVTC+ayvPECApzIrmNWIkl0ywm6eaMtC1SpC6ZDlXUssUZ9pY14LTLjTplr8prDZSOUKCK",
+	"sTVi9ozyG8VSRXW74LrxyzzLAIEsJx1ZPXZl6m+q4Bst4Ltnl4ef34fu3Nx+Z25CVQvTWmkCZEoYV1id",
+	"6r3XtnUxq5tR04xwC89Ba0mrPVdxsrrGaKzUck2JDQbbNZULPco2Sj3F6NatcGr1qJtL2U0+M3fnVqJZ",
+	"dbs2JuDvxS6zUsqXTqhEt5ONKPYRHh44EAshE8aJpquXcmeMrpcBQY7gU3xXkX0Vi5c8CUIqjTaR0hbW",
+	"zQ6gtP0SF56imKaPsKDMaT10pQxxjFnSYjXb+o7sWOFl9wol7Zdk3fe20GwD6iermdShSpiNi1OdeBvi",
+	"70NqRebzsQRWM/ltqird4vbuyvd+vmJ/FFdsFeWaTunNYYbvy9C3x7+NdvuN5p2aHb/l3VW7/hLqoVy1",
+	"XbkGZ9O//QBKxqPgKoyYSTGreHUUxgFB2nCeL40ZWtitx1zjdbCyjd9GNXmI1r2sXY0lE//ZN2dVMDA4",
+	"TlBpQmeKkaPLGeHTGWE7W42cQcAGqYdq/8dUqVG7oc4H5IXy3S9pLHiiarVjnTcEhwP3aTBEdEVtXaUl",
+	"5sloNfbqV5TIelp3TQpWmy2UCI5XKnCwDUgsL7CxnAZQ3LTBIy/nWo0c3TFA6H3rm+9Sac6yke1WFtIG",
+	"XN3Xpte7GjQIKUniq2dU/Pry229WgTWhRBdyiS83X5lSkWEISsCyUMnRKwjspoTXKZ/2ICX6DXQtBTs4",
+	"xdo9CkUSrOTDAdmKEdT97ypUteYF4/TSgqfXOReM6y3r1vQaaw2BaUUK2t7ksbzKpxamWy+tBHBjFW9a",
+	"Z6qkneaiw3Hpbdx1D4F1N6Fzx2OxIT8yoQl0x3QiJAXFsjwts7/Dwe0T11xsywgeLfK2gFOxl4purlUZ",
+	"ZonV4On37pfwZnukeCzS1EV8bYse5RXdiB541RH+t9LbN4hjHyfi4t9OiIQVwW+JV3XRpjWzGM+vtZ6T",
+	"U1FaijYVtn8bbbkQPrxyDZ1vrZnFeEJvwsNuXX7PjrFVWau1unwJhcaWa/trhWuVaLLDndix1NvyBVzW",
+	"otZrr0tbdXOHNmS9No+9S2e9w2cXx8omd8pvq/C+qnhseSKuPANaJ2iiRr70Svh8KgT7jo5nQlztp13N",
+	"e9aDbTCzkMx+7ZNEdixJtiVX3SHdB/N86utprr4Bio31ZdwZPK4qw/3JH4WisaQBFXo+UzQeuVoCFMZE",
+	"0U/vYzM7xqdwRRd98H0X0wXMqKSnNikXmAYu5s3iQna0rydf/eah/PzZV//+B/ly/v2r8y8+f/7i/C+f",
+	"i5MX5AW5nH8sVCmhsAZnvqApu6YhBWEXZCFa0yxvUqzjXpDVSZsEZE97Q4EQXx9ytSQD6tR2UrD5RNAd",
+	"doadsiCPKuKY0oQmB8ECFddV+fjVOIy5Bc0hS3wpyGULSWvhi+t6Dt3te+dZq8TIl0dbXeKESaXhBL76",
+	"lXeQ+I86rWUGWipcfFOkqQUbF+UoPnJgq7IPJay3yDi1gd8e/A2IVWjk+vnVl70MFY8dTZSqr2ULpN+H",
+	"o2D5Hn0sn4Fbx22UhyVavdF1sES7S3L4uoMe535Vd9MXX/uFWXIJznrD0C2M5zt4EBxVXU1IzMlCijTt",
+	"uyf9WGRHBlwKUxWbxsNS1ts6PGSVRK85oT0i3cdDNhePuwOSjX2bya38F/7l9XW4llZvp1hdrxUHCsn0",
+	"4tJM5BaE9tKzwtYZsX899aT519h4GJeF1GzJtmrQyjbLxhCY1fRKckWg+3//+u9++tt/PLD9cjMxZik9",
+	"tITbEDqeYALmmMRXlCd9OJ8JThVKJokQEnzIsYJcqCqYw2dokozC2fnzR0MuaSY0XRft0ahRnmSMK7BB",
+	"SVA1U1G9su6qXQQ2n+oP+ZD/4hePBb+2tXhU/xe/ALQN2nLpnGRuTsXJFR3FRNE+PLc1QeyDi6eP4d69",
+	"ew/78ATLkcalGQWiZ09eRkC4mlOphjx6O7QoOOycwut+v/+mB8M6Mprfh51+vz/s/EeD2e8iK8mRK6og",
+	"+gv70i9tJ2ns/f7LCLr4Hzj+57/6u5PBoAc+rvLB4KA/5HZJ929ujh7c3IBhLea4yo7nUVtv9cjXD1TN",
+	"HPHIcKvoEVT5zr5ruhpykiQQ2aTvU3j9dmjD+4cds0vznf2f06+HnXdvoj646DezNEaVSzqEgmMVEXsI",
+	"/pQMLpvjic6/vXwJR9fHR6TQsyOsQBuBpLqQHFs3z4TUhylGBjYcE91ff/fSFusjIIUm2ELQGfztK324",
+	"pDwZ8sjMJST7Ebd4Ctb54Aqd1z0G+AuNQHBXjFboGZUQHV0fRxiv2IcLkVJ1CpFHvwhL4WSKptdUHfQg",
+	"cgF00ZCbB0zWsBZUMdaSUnttbJUuSXMhNX6JyG7Hg/lMpN4XfNCHM25XUlYuZIlymAj3B/dt7ZmUxdS5",
+	"h1wX/7OcxDN6eNIf1HLj7X0/O3/eqZVH7wz6x/YtkVNOctY57dzrD/r3sBiwniEROpphAfYfra0e+YIh",
+	"mgjV5wla4rWr0V5JQPjlyWBQq9vgwqpLVN2t/b+bIdT932BJg4J2Tl+/MWJWlhGjNXResGvKXXQTmSqs",
+	"KpKrzhvzzRHWfVq7uQtX4+oj7M1O/a5muQyPVC7tyJePWAcPMyozALFYlxBNjJLpidxBEE54VROmD1GG",
+	"UK0AM7JD1TIarcpEkoxqrJzSYqitXjl6bFn6u97GN18YornNi0+lyLZ576XAt5iB/A8FRY+Ju1Nlw/Re",
+	"7Uw3Othax7JKcTXSsri55UjNvuHB4R7sPNrSJjct7c0dXoylRuahy2/eAIeSt74n5c3AFHQcUkvC0h5w",
+	"OjeczYpEXaTV9euB79YviJ4dYbcr4uKChdLBLm44EjClCldsxvBW6FZssRR0jt6y5J0flAl+iNz7oAeF",
+	"KrCgr0JbEDFc8zcXOI6tBUzyfMgV5YkCpqvyQmU/2EanU8xNRA7l8pcdv1V9OLNrmwt5pUAYeZBgESN0",
+	"o1se1KQAZw4AZ5iW5vSrXzk7wX7wws3gw+7fNcVsV0TjztCyGZcRwEp8Qe2dbv+KOZOgrUyEsp3g1uQF",
+	"FYbY80L5uNEBuIG3eraEtmVfhDDOPrUWLHzLysySaHqIgitNsHUQiV2lMW7/tomNvlUhdO+fPIRICzHK",
+	"CF+MnCFFRdgxZ4mHuIYEd4E7jdYRfyKI80JMgXGHMq6FZA9am1lswhNhzTceUVbOzjy/s8OrNaHY6vTu",
+	"t3WeSPbAL1wPC9R2qw4WpKmQQFdIIGnabG7xifKfqIP1EHeDtd/Ni1Jt4nTeVJesomR+bizJVlAXabK0",
+	"Uow38OWK+3AuqTI6NZ8CMUp8/VVM3pobtpPa0qmojWG+lYGJcrqUfVlMsJA7Ug8rdE5IxtLFwSnyJqLM",
+	"zCnlIXbiUqxelsFd+0erpSyuPxGqcIEHtoytrbhYs8OsFf6/qL33IYT/Jqy+5bayIsQzliaSupYyTNU0",
+	"cgwbXZV/cyJLm//2Qv5dyr8VKNvk3zqw35+cmVnq9jboEkDThZ5JUUxnUIKooSPKaecN9q0L8QPr8f2i",
+	"Dvy7uMLVBC40Yps7fHwH04dOyXu93/+E7EhAmtjcPInV+4o6hOUbKbWaSfOQvsDflw5pExu1H+1jV3Yk",
+	"K5rkelE3nnW5KK9yD7ioLMAhFGwz4azb2eADIUH96XtD7BlK9muQYFfK+/wLjJDLfUpPE4SvMJXvA15i",
+	"m1r0gRnxBzy/C2qYjhG+M3HdvM/QzcS1EbkKji0etQKj4HsrMisbOxy03fzyiqzl00/Ktz48l37ZZMgo",
+	"ppqNuk22MOhmW/09WOLKgq3b4cdy5/S2YV0U/ZayJ4bur4Loshjb5RsBxieWYO9/IcG1rbdJLy29CEMr",
+	"++HfjGnPw7JNsKmwc09iTeU57Dr/oqK0lnvXc/5GifY4Jj0u7irpPKmqKtwFifTDfxQpp9zbB5FxONQq",
+	"VKwndEcMG8G2q8i/JSlLQIq5cz7bxZqr5LLUoStKzcF2hIXcar+u9wNMWErBtn09eASMXzeGNOqx7a5j",
+	"u0xAZHu2/tKcSQRc6Jm5y0yVLSYKnho93arJUszNMxzTD+Dav66MMORllwoN6J48s4tDlZzZlmwEVNU+",
+	"GGvapSS+Ui4OyyKM32nPMhVXIBedkCFF3DXbbWcbQZpd9rCtUKzEDxeFsRqP1eI48V1wdxjqzbprmBWp",
+	"ZoanHBkGcui7c1bDLyUzsbQZnz9mnOACN/WGT0Oh6B9WuGl0cw66Gu2T976+dqIavcX63b97cfk7g4WP",
+	"L38L3SJXVGoYL5ZNjwfb3vQjbX5xXpY2qb+klfjJS//FTkC+5klf5JTfZKk9dnUoJhMW00TEhRFF+rV7",
+	"lqV9/Ld5KpvRZdXi49e6H5cWAt8CDjzgoOs7TzAOj2eMU+cAesKnKVOzLY7Ca5Wb4N/5AHLEOhliX/rW",
+	"GoZ0F+rWB5IkPoqq9YGO7TGy6/rJ1fi8DUzCwGlbigHilBKpzOsitzGD9qUt78KylxY5yK3QIijDPFeq",
+	"QFM82vPRyeekEOJblvj1fKLKJkQFN7oivq5WPW1mTHpWLvuxj2O+M5+tm6Rmar9LgXVpZwFkQwDsQ2rF",
+	"geoOWevRNxT1Nxe+V/eBldHGjCeq3k4aDdTbS7uIbIiZh0QpNuWbrfJYeves9vKdK/13qT0u7aY1OqS2",
+	"3/c/4TNev182trQGfuh6BbLnIljrZINeswTrzdySV4RxQEtia4ZMQ4lET5gNZDT0IYIugZiklCdEQkIW",
+	"Xq2pbaksZHFgJLXIyG02eDXSwnyvIRNKw/3PYSYKqQ76Q46BJjYiEUOIfVb+SjryKRCo0uu9K9QnbdME",
+	"cCs4m+AUMMkRowiUFvmQdzGKFTP4iYaUEqXhAWSMF4b0uS7PDwaQHfSsmzuq8qkj6GpJrmma0qSHtXm+",
+	"N+qTBDblQtLkIKTs1MQXzLrcUtux8mVA9nNPAoapPQav7XblplT8+Y6eynqth5DYipB6/5v2LW/ipUUN",
+	"5bGrV8Mbd9xl7zsMe0Ev9oe4jkEavM46tES47ojXLs3yUWxFyzu9U5PRedEQz0G4sHMMZYDuT7//+5/+",
+	"5vcHMBESiCVzvgn8lkjSdt4bPWuPDVamoWPf5F6zX6b7ManhWEBWuBaSxvjKldMwlBkvzx1clWytqv71",
+	"R1MSv96Xkl2G9ZRYaIHaGlCR0R1luK8XP0tx+z2qFSGuGfG7lhZk9IgLXVacUe1iGFp46+8CJmPY2Nyu",
+	"r2KAeVO28l8P/8XYMEPKsoVv7GXIVEpkpiwpsxQLUsITNeQzKmmvNC8z/C4lfFqQKbVBV7YMvRe+bK8P",
+	"eA6STpnSVNIEUqJ0D2iqKGB9+oM+io8kwk7PjKohn9f7kUmBApjg0I2qBo5RD/r9/kGvSgO7ogvXFL1Q",
+	"M5iRJCRzWRz/pgHUjxRB1DhZNKhjHfMFbQsesqUtGrJf2BZ9R3epDrW2i/Scj8UN5GS6D5L3tdEgxuKm",
+	"eWN6VaC5hYjtPly7SM0703qbMC/nkKRpu0T1NZFXZ2m6hDEX9hjuDNDNcvghhoJl5/cBYSKvnHuoQTzQ",
+	"hDAjqiydrwRMiPSF7ncFtD2nw7KeSyuLXtTLwtwhhOvThKRG++C9wVs2CxATQymbN57IEoG7htTaQhzJ",
+	"tOEO3hbCqKrj6byvQXD1AjSx/66Rvz5XUAGc0QYg93ULsLhm/Q7Yk2G+w5Z+5Cy6UjlKjUI+U3BFc73d",
+	"mZVpEu0qHFqTz6t0irvQ3ZqTvG+oux0t2Z8pvRHAXuYSdX3Qtw2dsGmrm8PbDdRnQgvV7rjHvpVUXpvx",
+	"OJtMrBRhWGvVFxh70kP31+dPnvXg/JtnICR8R8fnj+DLJ88fH3355PnTWtiU5VD3jx8MeVRwVeTWbT/C",
+	"buGYSxedQkxyXUgM0IoFv6bSijy2o78WYOY66NkkdmVDl9iPFFwtwoTGwihTPbiiNFdAhpxXPRDMty4w",
+	"X8+KbMwJS+2iLLHPqCZG5gJFpzaBWEuW5zTp+QQtIZ35+Mnvnj+FOCUsU9B1ax5yg/to6OpBTDIqiU2Y",
+	"ns+oTScuNyJpTolGh4d3F2BKyKRek9oIdgZu0WklziHEeyDkkBPIqYxprguSHs6ImkFGtOvZyjjcG0BC",
+	"FqrnkrUNbWU8TouEJgd9eOISze8f34PIHYAQo5TIKY2gaw/WzJKzG5qqgx7cPzmBKBZSFrm2Rxa5H6vP",
+	"VUbSNOrBg8E9iMaFWrhM+OiCark4PJtoKqOqVZ5DL6aGPJciNljLp6CFsOzBYmgfzrQm8cwFUOhCcppA",
+	"xJIIiILIt4qLQnKtLQ339QI74Hf+sAMS9mcgstAI6XtlL1r7Rq/zYHBvzbT1mgc7TF9SuUC+RePoURgY",
+	"U4MUDj9o8giwbXKtsdGUXVMOypVV7qL3xyKfoX/O124WVUPC5mpXiue9e3+qbVEPSEW5iENjYX7EJpHC",
+	"doq2NRy6JQo65TgyyBIdbFKFLaiOCpxvDT0/f/WyRrO1gMh+Mipk6q4pvSGxThcQOaBFnqxGvnYz0RHq",
+	"lhxZ0ZBXabPVSlDoMpBKqaaRTYm1U9HEzW7OtTxRSNkVhcBIwSttTZfuSrvSj3cjD9Rm2EkYOL6LFYRu",
+	"i0OxVxcv9iBlXGqDecTXybAHZtBEaSHRjkGwEh5NwGDSq4sXBz20hahUzG2Um5z6g1ZbIu2mOJY65b4j",
+	"wbqVGJ57GrgHl8py/qHdvlPZ6xVXHIRfXbxQd2EIDl7RPQdLPLbDYrzElDBe1pYpZRhLEbtOucOfUEIk",
+	"6UEf7g8elpQpYygRRL4CnY3DnBM15CVBWVCngrghlAF2iJhY2XjOFH0E948H5SRkTHgiOE0ia9rjDoeH",
+	"nBupEDyYEi9YEXTiusTKVxcvPlE2J38RJFfu61WC9dHw+Weefmtnl11wSSXTRcXYHFJXivFmxm1rcm1w",
+	"PJy7t/44qrnU+vZvhVe+LHF7IontybztePU+zndrFratsFvswf5Q9+xUcRjV6krxGFfPpGhT+j9RtiBJ",
+	"rkuLDrFlvYw2eU2hG4k4LqTEcrLRwSOIah3TI/M+lsZNYEwVSygwbUVBhwJDzhREvsZ0BIzjW6jU2l6J",
+	"WGQOuvMZM6Iyp72yMG8Zc6AFEmGaTF3kjI+lj8C1wrSa/ZBXo5bN4tAxwymRBlRLs5qZZmIOEyIP+nDh",
+	"I/R96Qxb085ujyjw19t8NuQR1qSztYZUBJqmaRVyhj4cpiEmHBJhK6ah0us5YbTUlTwKcVGcechdq3kj",
+	"RGD1OsuwiKObBmZrJWjz9V3Jzmbsj5TVb/cVDLTPUxfJVJldcvt2b7+Ce9sSvqHzasb3tgvS+AoYNloR",
+	"ha6scq4r/cqlr7MeNTu0ZYaaIRSr1MDVnMAwLuVD18YiWfTQOWcLG+lZD5Twfk07sAsbK7QBuBForeXN",
+	"1shIxVT1h/z+4L6V7Z7DTKQJcAGqiH05wQDu2nxlg7t3W5ei0RX69tVOMnG9FxPwpRY5OnCt5k64IZea",
+	"pKm1yXdtaZjekivFmcrEZLLODt9bL304OKg7lVkbLcXvoA5Hs8xYnjfAp+pueKMCZAsH67VQa9F+SJoC",
+	"0c6gbKZSVrG2ZmBLoUt3/OUXX8GMGBHX3BMbXu5KaUa+izyyUltXwzZ/1zM65PZajmkq+BRxohtN4iyC",
+	"8cLXMH0E15QnQvrvlL1aREE0y1TUg+iGEZEx8z+R58L8e82uRYTMzTPmIa+VJvMoiLXIagbcGcEVZhAL",
+	"PmHTAkM74czRjhp0xwtQIqOCUxvp4MxLXTLkakakFaMtp7eeDFfZqvrBlejE5G3cd0aR9DDtuJ+aibkL",
+	"eJD0molCQaGMODPkjTPsQ2SDMiLo0v60DxGGXRgoUH746jI6gJz5vL0ymCPgsezDyeDYB7hhVVNujxGX",
+	"djIYuGeu1ku40I6F0AekaztEJt7BPQ9zZ4SPpZf7ZcZrZ/XIuZfaAnYwm1WwTGcQD/Da19LwEGO2c5OW",
+	"Iect9l3bnqsmmWK+DXb2b5YcZBg2FApJzCW7JvHi4JE1lrhycy69Fhgf8pqEjXKn1cy5GOFgo2owrE58",
+	"qJx4SwCb3kAXZVyjIWDl6xmRWUqVCl+KWMjk64UPAr+L61DvH/Sha0/VWkLdZVKoMxI/O7900dy2+xAk",
+	"BaYDVMG6a80VW9pr//CttWfOkOMsti5I+ZOyQAYmdDfdtFVA4Ic26G5jQfrjsh81u/i9fxkSpvc11M+W",
+	"rT1bttxIyzERthJw7RYGruhG85e7P9jFYO3tuWT6o5TpadSgQTuVrUPzb7u0TNlfP4AYFpJ7Kimj3LHs",
+	"Uh4Gm/bfjRhhhv4oqT64pw9T9g7NosjemFZVz5C2lFk8oS2r35Un8+Hr3jkbs9mSb5GiNFk8sg3dwGjX",
+	"VgulefXKLvXvwnsb3DkG2N/3VO1O2U3cfeGFO76jH6Xgwh2fkC+04DC5vJhedUtJbJ0UxNYX6nkbbiyV",
+	"c7N6RzzT9BPVWnHBNb5bzy+/8y/9QadH1Ztxhcpk8MS1cN2fyYAmvrMgUD98oO3BtmZI13GOUQUTkaZi",
+	"Dpea8ITIBPwRndooiQjjJd4OUVCwPYaMeq40yXL7Z0I0GXbeOYXf166JqkaIrveObQYBLKllH5WdfdDB",
+	"fwoJLZv7mmdMH/Sqkcp5I+i+4uym9P9bGWjInfvNBtWWnxkVC3PeT+H6uGe7DLnWnV9+ffb48PLLs5MH",
+	"n5pBhh2W9MtZ+mORLIYd34Toii58iHIZJjfkPl0ee2W6AIXIdvZ0oW3uEXPOEQx3dn0SBU8XfTgDLvjh",
+	"yc2Nz9fvCml+oi6gZMiPB6AObKC0lsyvYirF3EiACU3JwuWdja2dOCELF8c8I+nkEUhqAxLsredCu1On",
+	"iQu/k+mQZ4XSMKaAbe8e+e4ANocMDT+a9iAVIh/7egAp41eHaCUFTrXtQ2HJio3ndoXUKkvwkBMzrbUG",
+	"9yGqdb2LsBGXDTF0jcG6UaMlYNQDn8kW+skm6CVRD41Q9jcDp0SSOTcvWu9TH9P0an+LySRlHBt3EMgl",
+	"nRjE8pbwsgdhhIp99Is1MYe+r97d8KdGi8YPLEYutQheaybtVUKgayC7R7spWSGC1mhqGzQefXsGaqE0",
+	"zTxpfGR7xjQrsrZYUD3/2lIorZ/2h3P02ZECcHgEPxS0oImhBp6yY/QDXshEijynyS5QaRdZW3e+dwa7",
+	"jrnuxZa3gk1bcdRb2+MaKHZUndQ2IlPFsf8oZKdGF91QqoGLpNnDMdssbwftRdn52frJ/cm3JsvaSsRV",
+	"5x69toHynSFQs1tEswHp6zfmxCyHtUNiK9vOEZ6kW8cyTbKt7Vzekus6V9mMRK4QX0ieY00sxqe+enFz",
+	"GN8QyBcCLbDZoHfsuvYo2G2z93ZNh4SqVnKtf2gJTDezX5ucBixiGO1yyGxjFcz+OrTdbnwPidLw+DbY",
+	"qQzbitWOr9xQEjTAndvsuF6nVs0E0UOS2OhAdsVGNrKZwbIwYnhjH6WRf3X0r8kVPSxyb1Do9DopJdd0",
+	"aQBfesDII9dU2mZTFkWZhLJ6QRv8n/ND64Ici5tqw3w5yb/w/UfsyVRqXsupNtrP1kuEG2kL7UG4vFwK",
+	"LWKR2lF/KIgkXDNOyzQ6N8Gbd/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

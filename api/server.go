@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/dakahq/daka/attendance"
+	"github.com/dakahq/daka/notify"
 	"github.com/dakahq/daka/openapi"
 	"github.com/dakahq/daka/org"
 )
@@ -40,6 +41,9 @@ type Deps struct {
 	// Media serves the local photo store's signed URLs under /v1/media/
 	// (localstore's Handler); nil when photos live in S3.
 	Media http.Handler
+	// Notify serves the inbox, push tokens and webhooks (nil: those routes
+	// answer 503 notifications_unavailable).
+	Notify *notify.Service
 }
 
 // Server implements StrictServerInterface.
@@ -51,6 +55,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	version string
 	quiet   bool
+	notify  *notify.Service
 }
 
 var _ StrictServerInterface = (*Server)(nil)
@@ -67,6 +72,7 @@ func New(d Deps) (*echo.Echo, error) {
 		d.MaxBodyBytes = 1 << 20
 	}
 	s := &Server{org: d.Org, att: d.Attendance, log: d.Logger, reg: d.Registry, version: d.Version, quiet: d.QuietAccessLog}
+	s.notify = d.Notify
 	s.metrics = newMetrics(d.Registry)
 
 	doc, err := Spec()
