@@ -26,6 +26,156 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ApprovalAssigneeDecision.
+const (
+	ApprovalAssigneeDecisionApproved    ApprovalAssigneeDecision = "approved"
+	ApprovalAssigneeDecisionLessThannil ApprovalAssigneeDecision = "<nil>"
+	ApprovalAssigneeDecisionRejected    ApprovalAssigneeDecision = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalAssigneeDecision enum.
+func (e ApprovalAssigneeDecision) Valid() bool {
+	switch e {
+	case ApprovalAssigneeDecisionApproved:
+		return true
+	case ApprovalAssigneeDecisionLessThannil:
+		return true
+	case ApprovalAssigneeDecisionRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApprovalAssigneeVia.
+const (
+	ApprovalAssigneeViaAdmins     ApprovalAssigneeVia = "admins"
+	ApprovalAssigneeViaEscalation ApprovalAssigneeVia = "escalation"
+	ApprovalAssigneeViaFlow       ApprovalAssigneeVia = "flow"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalAssigneeVia enum.
+func (e ApprovalAssigneeVia) Valid() bool {
+	switch e {
+	case ApprovalAssigneeViaAdmins:
+		return true
+	case ApprovalAssigneeViaEscalation:
+		return true
+	case ApprovalAssigneeViaFlow:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApprovalBatchInputAction.
+const (
+	Approve ApprovalBatchInputAction = "approve"
+	Reject  ApprovalBatchInputAction = "reject"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalBatchInputAction enum.
+func (e ApprovalBatchInputAction) Valid() bool {
+	switch e {
+	case Approve:
+		return true
+	case Reject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApprovalEvidenceVerdict.
+const (
+	ApprovalEvidenceVerdictAccepted      ApprovalEvidenceVerdict = "accepted"
+	ApprovalEvidenceVerdictFlagged       ApprovalEvidenceVerdict = "flagged"
+	ApprovalEvidenceVerdictLessThannil   ApprovalEvidenceVerdict = "<nil>"
+	ApprovalEvidenceVerdictNeedsApproval ApprovalEvidenceVerdict = "needs_approval"
+	ApprovalEvidenceVerdictRejected      ApprovalEvidenceVerdict = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalEvidenceVerdict enum.
+func (e ApprovalEvidenceVerdict) Valid() bool {
+	switch e {
+	case ApprovalEvidenceVerdictAccepted:
+		return true
+	case ApprovalEvidenceVerdictFlagged:
+		return true
+	case ApprovalEvidenceVerdictLessThannil:
+		return true
+	case ApprovalEvidenceVerdictNeedsApproval:
+		return true
+	case ApprovalEvidenceVerdictRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproverSourceRole.
+const (
+	ApproverSourceRoleAdmin   ApproverSourceRole = "admin"
+	ApproverSourceRoleManager ApproverSourceRole = "manager"
+)
+
+// Valid indicates whether the value is a known member of the ApproverSourceRole enum.
+func (e ApproverSourceRole) Valid() bool {
+	switch e {
+	case ApproverSourceRoleAdmin:
+		return true
+	case ApproverSourceRoleManager:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ApproverSourceType.
+const (
+	ApproverSourceTypeAdmins         ApproverSourceType = "admins"
+	ApproverSourceTypeDepartmentHead ApproverSourceType = "department_head"
+	ApproverSourceTypeManager        ApproverSourceType = "manager"
+	ApproverSourceTypeRole           ApproverSourceType = "role"
+	ApproverSourceTypeUsers          ApproverSourceType = "users"
+)
+
+// Valid indicates whether the value is a known member of the ApproverSourceType enum.
+func (e ApproverSourceType) Valid() bool {
+	switch e {
+	case ApproverSourceTypeAdmins:
+		return true
+	case ApproverSourceTypeDepartmentHead:
+		return true
+	case ApproverSourceTypeManager:
+		return true
+	case ApproverSourceTypeRole:
+		return true
+	case ApproverSourceTypeUsers:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Compensation.
+const (
+	Pay     Compensation = "pay"
+	TimeOff Compensation = "time_off"
+)
+
+// Valid indicates whether the value is a known member of the Compensation enum.
+func (e Compensation) Valid() bool {
+	switch e {
+	case Pay:
+		return true
+	case TimeOff:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Crs.
 const (
 	Bd09  Crs = "bd09"
@@ -41,6 +191,51 @@ func (e Crs) Valid() bool {
 	case Gcj02:
 		return true
 	case Wgs84:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceStatus.
+const (
+	DeviceStatusDisabled          DeviceStatus = "disabled"
+	DeviceStatusOffline           DeviceStatus = "offline"
+	DeviceStatusOnline            DeviceStatus = "online"
+	DeviceStatusPendingActivation DeviceStatus = "pending_activation"
+)
+
+// Valid indicates whether the value is a known member of the DeviceStatus enum.
+func (e DeviceStatus) Valid() bool {
+	switch e {
+	case DeviceStatusDisabled:
+		return true
+	case DeviceStatusOffline:
+		return true
+	case DeviceStatusOnline:
+		return true
+	case DeviceStatusPendingActivation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceProtocol.
+const (
+	Daka           DeviceProtocol = "daka"
+	HikvisionIsapi DeviceProtocol = "hikvision-isapi"
+	ZktecoAdms     DeviceProtocol = "zkteco-adms"
+)
+
+// Valid indicates whether the value is a known member of the DeviceProtocol enum.
+func (e DeviceProtocol) Valid() bool {
+	switch e {
+	case Daka:
+		return true
+	case HikvisionIsapi:
+		return true
+	case ZktecoAdms:
 		return true
 	default:
 		return false
@@ -77,6 +272,129 @@ func (e GeofenceType) Valid() bool {
 	case Circle:
 		return true
 	case Polygon:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HalfDay.
+const (
+	HalfDayAm HalfDay = "am"
+	HalfDayPm HalfDay = "pm"
+)
+
+// Valid indicates whether the value is a known member of the HalfDay enum.
+func (e HalfDay) Valid() bool {
+	switch e {
+	case HalfDayAm:
+		return true
+	case HalfDayPm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LeaveRequestEndHalf.
+const (
+	LeaveRequestEndHalfAm          LeaveRequestEndHalf = "am"
+	LeaveRequestEndHalfLessThannil LeaveRequestEndHalf = "<nil>"
+	LeaveRequestEndHalfPm          LeaveRequestEndHalf = "pm"
+)
+
+// Valid indicates whether the value is a known member of the LeaveRequestEndHalf enum.
+func (e LeaveRequestEndHalf) Valid() bool {
+	switch e {
+	case LeaveRequestEndHalfAm:
+		return true
+	case LeaveRequestEndHalfLessThannil:
+		return true
+	case LeaveRequestEndHalfPm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LeaveRequestStartHalf.
+const (
+	LeaveRequestStartHalfAm          LeaveRequestStartHalf = "am"
+	LeaveRequestStartHalfLessThannil LeaveRequestStartHalf = "<nil>"
+	LeaveRequestStartHalfPm          LeaveRequestStartHalf = "pm"
+)
+
+// Valid indicates whether the value is a known member of the LeaveRequestStartHalf enum.
+func (e LeaveRequestStartHalf) Valid() bool {
+	switch e {
+	case LeaveRequestStartHalfAm:
+		return true
+	case LeaveRequestStartHalfLessThannil:
+		return true
+	case LeaveRequestStartHalfPm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LeaveType.
+const (
+	Annual      LeaveType = "annual"
+	Bereavement LeaveType = "bereavement"
+	Marriage    LeaveType = "marriage"
+	Maternity   LeaveType = "maternity"
+	Other       LeaveType = "other"
+	Paternity   LeaveType = "paternity"
+	Personal    LeaveType = "personal"
+	Sick        LeaveType = "sick"
+)
+
+// Valid indicates whether the value is a known member of the LeaveType enum.
+func (e LeaveType) Valid() bool {
+	switch e {
+	case Annual:
+		return true
+	case Bereavement:
+		return true
+	case Marriage:
+		return true
+	case Maternity:
+		return true
+	case Other:
+		return true
+	case Paternity:
+		return true
+	case Personal:
+		return true
+	case Sick:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MakeupRequestVerdict.
+const (
+	MakeupRequestVerdictAccepted      MakeupRequestVerdict = "accepted"
+	MakeupRequestVerdictFlagged       MakeupRequestVerdict = "flagged"
+	MakeupRequestVerdictLessThannil   MakeupRequestVerdict = "<nil>"
+	MakeupRequestVerdictNeedsApproval MakeupRequestVerdict = "needs_approval"
+	MakeupRequestVerdictRejected      MakeupRequestVerdict = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the MakeupRequestVerdict enum.
+func (e MakeupRequestVerdict) Valid() bool {
+	switch e {
+	case MakeupRequestVerdictAccepted:
+		return true
+	case MakeupRequestVerdictFlagged:
+		return true
+	case MakeupRequestVerdictLessThannil:
+		return true
+	case MakeupRequestVerdictNeedsApproval:
+		return true
+	case MakeupRequestVerdictRejected:
 		return true
 	default:
 		return false
@@ -160,25 +478,25 @@ func (e PhotoUploadRequestContentType) Valid() bool {
 
 // Defines values for PunchContainment.
 const (
-	Inside          PunchContainment = "inside"
-	InsideUncertain PunchContainment = "inside_uncertain"
-	LessThannil     PunchContainment = "<nil>"
-	Outside         PunchContainment = "outside"
-	Straddles       PunchContainment = "straddles"
+	PunchContainmentInside          PunchContainment = "inside"
+	PunchContainmentInsideUncertain PunchContainment = "inside_uncertain"
+	PunchContainmentLessThannil     PunchContainment = "<nil>"
+	PunchContainmentOutside         PunchContainment = "outside"
+	PunchContainmentStraddles       PunchContainment = "straddles"
 )
 
 // Valid indicates whether the value is a known member of the PunchContainment enum.
 func (e PunchContainment) Valid() bool {
 	switch e {
-	case Inside:
+	case PunchContainmentInside:
 		return true
-	case InsideUncertain:
+	case PunchContainmentInsideUncertain:
 		return true
-	case LessThannil:
+	case PunchContainmentLessThannil:
 		return true
-	case Outside:
+	case PunchContainmentOutside:
 		return true
-	case Straddles:
+	case PunchContainmentStraddles:
 		return true
 	default:
 		return false
@@ -187,19 +505,19 @@ func (e PunchContainment) Valid() bool {
 
 // Defines values for PunchNextActions.
 const (
-	MakeupRequest PunchNextActions = "makeup_request"
-	None          PunchNextActions = "none"
-	Retry         PunchNextActions = "retry"
+	PunchNextActionsMakeupRequest PunchNextActions = "makeup_request"
+	PunchNextActionsNone          PunchNextActions = "none"
+	PunchNextActionsRetry         PunchNextActions = "retry"
 )
 
 // Valid indicates whether the value is a known member of the PunchNextActions enum.
 func (e PunchNextActions) Valid() bool {
 	switch e {
-	case MakeupRequest:
+	case PunchNextActionsMakeupRequest:
 		return true
-	case None:
+	case PunchNextActionsNone:
 		return true
-	case Retry:
+	case PunchNextActionsRetry:
 		return true
 	default:
 		return false
@@ -326,6 +644,54 @@ func (e PushProvider) Valid() bool {
 	}
 }
 
+// Defines values for RequestStatus.
+const (
+	RequestStatusApproved  RequestStatus = "approved"
+	RequestStatusPending   RequestStatus = "pending"
+	RequestStatusRejected  RequestStatus = "rejected"
+	RequestStatusWithdrawn RequestStatus = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the RequestStatus enum.
+func (e RequestStatus) Valid() bool {
+	switch e {
+	case RequestStatusApproved:
+		return true
+	case RequestStatusPending:
+		return true
+	case RequestStatusRejected:
+		return true
+	case RequestStatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RequestType.
+const (
+	RequestTypeLeave    RequestType = "leave"
+	RequestTypeMakeup   RequestType = "makeup"
+	RequestTypeOvertime RequestType = "overtime"
+	RequestTypePunch    RequestType = "punch"
+)
+
+// Valid indicates whether the value is a known member of the RequestType enum.
+func (e RequestType) Valid() bool {
+	switch e {
+	case RequestTypeLeave:
+		return true
+	case RequestTypeMakeup:
+		return true
+	case RequestTypeOvertime:
+		return true
+	case RequestTypePunch:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAdmin    Role = "admin"
@@ -362,6 +728,24 @@ func (e SignalSeverity) Valid() bool {
 	case Info:
 		return true
 	case Warning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StepMode.
+const (
+	All StepMode = "all"
+	Any StepMode = "any"
+)
+
+// Valid indicates whether the value is a known member of the StepMode enum.
+func (e StepMode) Valid() bool {
+	switch e {
+	case All:
+		return true
+	case Any:
 		return true
 	default:
 		return false
@@ -418,22 +802,61 @@ func (e TrackGeoJSONType) Valid() bool {
 
 // Defines values for Verdict.
 const (
-	Accepted      Verdict = "accepted"
-	Flagged       Verdict = "flagged"
-	NeedsApproval Verdict = "needs_approval"
-	Rejected      Verdict = "rejected"
+	VerdictAccepted      Verdict = "accepted"
+	VerdictFlagged       Verdict = "flagged"
+	VerdictNeedsApproval Verdict = "needs_approval"
+	VerdictRejected      Verdict = "rejected"
 )
 
 // Valid indicates whether the value is a known member of the Verdict enum.
 func (e Verdict) Valid() bool {
 	switch e {
-	case Accepted:
+	case VerdictAccepted:
 		return true
-	case Flagged:
+	case VerdictFlagged:
 		return true
-	case NeedsApproval:
+	case VerdictNeedsApproval:
 		return true
-	case Rejected:
+	case VerdictRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListApprovalsParamsStatus.
+const (
+	ListApprovalsParamsStatusDecided ListApprovalsParamsStatus = "decided"
+	ListApprovalsParamsStatusPending ListApprovalsParamsStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListApprovalsParamsStatus enum.
+func (e ListApprovalsParamsStatus) Valid() bool {
+	switch e {
+	case ListApprovalsParamsStatusDecided:
+		return true
+	case ListApprovalsParamsStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDevicesParamsStatus.
+const (
+	ListDevicesParamsStatusDisabled ListDevicesParamsStatus = "disabled"
+	ListDevicesParamsStatusOffline  ListDevicesParamsStatus = "offline"
+	ListDevicesParamsStatusOnline   ListDevicesParamsStatus = "online"
+)
+
+// Valid indicates whether the value is a known member of the ListDevicesParamsStatus enum.
+func (e ListDevicesParamsStatus) Valid() bool {
+	switch e {
+	case ListDevicesParamsStatusDisabled:
+		return true
+	case ListDevicesParamsStatusOffline:
+		return true
+	case ListDevicesParamsStatusOnline:
 		return true
 	default:
 		return false
@@ -477,6 +900,178 @@ type AppDevice struct {
 	Rooted *bool `json:"rooted,omitempty"`
 }
 
+// Approval defines model for Approval.
+type Approval struct {
+	Approvers []ApprovalAssignee `json:"approvers"`
+
+	// CanDecide The caller may approve or reject it now
+	CanDecide       bool                                  `json:"can_decide"`
+	CreatedAt       time.Time                             `json:"created_at"`
+	DecidedAt       nullable.Nullable[time.Time]          `json:"decided_at,omitempty"`
+	DecidedBy       nullable.Nullable[openapi_types.UUID] `json:"decided_by,omitempty"`
+	DecidedByName   nullable.Nullable[string]             `json:"decided_by_name,omitempty"`
+	DecisionComment nullable.Nullable[string]             `json:"decision_comment,omitempty"`
+	Employee        EmployeeSummary                       `json:"employee"`
+	EscalateAt      nullable.Nullable[time.Time]          `json:"escalate_at,omitempty"`
+	Escalations     int                                   `json:"escalations"`
+
+	// Evidence What the approver looks at, from the make-up request's evidence or the flagged punch
+	Evidence *ApprovalEvidence            `json:"evidence,omitempty"`
+	History  []HistoryEvent               `json:"history"`
+	Id       openapi_types.UUID           `json:"id"`
+	Leave    *LeaveRequest                `json:"leave,omitempty"`
+	Makeup   *MakeupRequest               `json:"makeup,omitempty"`
+	Overtime *OvertimeRequest             `json:"overtime,omitempty"`
+	Punch    *Punch                       `json:"punch,omitempty"`
+	RemindAt nullable.Nullable[time.Time] `json:"remind_at,omitempty"`
+
+	// RequestId The request's id (for request_type punch
+	RequestId   openapi_types.UUID `json:"request_id"`
+	RequestType RequestType        `json:"request_type"`
+	Status      RequestStatus      `json:"status"`
+
+	// Step The current (or deciding) step
+	Step      int `json:"step"`
+	StepCount int `json:"step_count"`
+
+	// StepMode any: one approval completes the step; all: every approver must approve
+	StepMode  StepMode                  `json:"step_mode"`
+	StepName  nullable.Nullable[string] `json:"step_name,omitempty"`
+	UpdatedAt time.Time                 `json:"updated_at"`
+}
+
+// ApprovalAssignee defines model for ApprovalAssignee.
+type ApprovalAssignee struct {
+	ApproverId   openapi_types.UUID           `json:"approver_id"`
+	ApproverName string                       `json:"approver_name"`
+	AssignedAt   time.Time                    `json:"assigned_at"`
+	DecidedAt    nullable.Nullable[time.Time] `json:"decided_at,omitempty"`
+
+	// DecidedBy The approver or their delegate
+	DecidedBy nullable.Nullable[openapi_types.UUID]       `json:"decided_by,omitempty"`
+	Decision  nullable.Nullable[ApprovalAssigneeDecision] `json:"decision,omitempty"`
+
+	// Step 1-based
+	Step int                 `json:"step"`
+	Via  ApprovalAssigneeVia `json:"via"`
+}
+
+// ApprovalAssigneeDecision defines model for ApprovalAssignee.Decision.
+type ApprovalAssigneeDecision string
+
+// ApprovalAssigneeVia defines model for ApprovalAssignee.Via.
+type ApprovalAssigneeVia string
+
+// ApprovalBatchInput defines model for ApprovalBatchInput.
+type ApprovalBatchInput struct {
+	Action  ApprovalBatchInputAction `json:"action"`
+	Comment *string                  `json:"comment,omitempty"`
+	Ids     []openapi_types.UUID     `json:"ids"`
+}
+
+// ApprovalBatchInputAction defines model for ApprovalBatchInput.Action.
+type ApprovalBatchInputAction string
+
+// ApprovalBatchItem defines model for ApprovalBatchItem.
+type ApprovalBatchItem struct {
+	Approval *Approval `json:"approval,omitempty"`
+
+	// Code The problem code when not ok: not_found, already_decided, ...
+	Code   nullable.Nullable[string] `json:"code,omitempty"`
+	Detail nullable.Nullable[string] `json:"detail,omitempty"`
+	Id     openapi_types.UUID        `json:"id"`
+	Ok     bool                      `json:"ok"`
+
+	// Status The HTTP status this decision would have had on its own
+	Status int `json:"status"`
+}
+
+// ApprovalBatchResult defines model for ApprovalBatchResult.
+type ApprovalBatchResult struct {
+	Failed    int                 `json:"failed"`
+	Results   []ApprovalBatchItem `json:"results"`
+	Succeeded int                 `json:"succeeded"`
+}
+
+// ApprovalDecisionInput defines model for ApprovalDecisionInput.
+type ApprovalDecisionInput struct {
+	Comment *string `json:"comment,omitempty"`
+}
+
+// ApprovalEvidence What the approver looks at, from the make-up request's evidence or the flagged punch
+type ApprovalEvidence struct {
+	DistanceM        nullable.Nullable[float64]            `json:"distance_m,omitempty"`
+	Location         nullable.Nullable[StoredLocation]     `json:"location,omitempty"`
+	NearestDistanceM nullable.Nullable[float64]            `json:"nearest_distance_m,omitempty"`
+	NearestSiteId    nullable.Nullable[openapi_types.UUID] `json:"nearest_site_id,omitempty"`
+	NearestSiteName  nullable.Nullable[string]             `json:"nearest_site_name,omitempty"`
+	PhotoId          nullable.Nullable[openapi_types.UUID] `json:"photo_id,omitempty"`
+
+	// PhotoUrl A signed URL of the photo
+	PhotoUrl nullable.Nullable[string]                  `json:"photo_url,omitempty"`
+	Signals  []Signal                                   `json:"signals"`
+	SiteId   nullable.Nullable[openapi_types.UUID]      `json:"site_id,omitempty"`
+	SiteName nullable.Nullable[string]                  `json:"site_name,omitempty"`
+	Verdict  nullable.Nullable[ApprovalEvidenceVerdict] `json:"verdict,omitempty"`
+}
+
+// ApprovalEvidenceVerdict defines model for ApprovalEvidence.Verdict.
+type ApprovalEvidenceVerdict string
+
+// ApprovalFlow defines model for ApprovalFlow.
+type ApprovalFlow struct {
+	EscalateAfterHours int                                   `json:"escalate_after_hours"`
+	IsDefault          bool                                  `json:"is_default"`
+	RemindAfterHours   int                                   `json:"remind_after_hours"`
+	RequestType        RequestType                           `json:"request_type"`
+	Steps              []ApprovalStep                        `json:"steps"`
+	UpdatedAt          nullable.Nullable[time.Time]          `json:"updated_at,omitempty"`
+	UpdatedBy          nullable.Nullable[openapi_types.UUID] `json:"updated_by,omitempty"`
+}
+
+// ApprovalFlowInput defines model for ApprovalFlowInput.
+type ApprovalFlowInput struct {
+	// EscalateAfterHours Escalate a step undecided this long (0: never)
+	EscalateAfterHours *int `json:"escalate_after_hours,omitempty"`
+
+	// RemindAfterHours Remind undecided approvers this long after a step starts (0: never)
+	RemindAfterHours *int           `json:"remind_after_hours,omitempty"`
+	Steps            []ApprovalStep `json:"steps"`
+}
+
+// ApprovalList defines model for ApprovalList.
+type ApprovalList struct {
+	Items      []Approval                `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// ApprovalStep defines model for ApprovalStep.
+type ApprovalStep struct {
+	Approvers []ApproverSource `json:"approvers"`
+	Mode      *StepMode        `json:"mode,omitempty"`
+	Name      *string          `json:"name,omitempty"`
+}
+
+// ApproverSource `manager`: the requester's manager_id, or without one the head of their department. `department_head`:
+// the head `levels` up (1 = the requester's own department, or its parent for the department's head); a
+// department's head is its named head (`PUT /v1/departments/{id}/head`) or else its manager-role employees.
+// `role`: every active employee with the role. `users`: the named employees. The requester is never their
+// own approver.
+type ApproverSource struct {
+	Levels *int                `json:"levels,omitempty"`
+	Role   *ApproverSourceRole `json:"role,omitempty"`
+
+	// Type admins appears only in an approval's fallback step
+	Type    ApproverSourceType    `json:"type"`
+	UserIds *[]openapi_types.UUID `json:"user_ids,omitempty"`
+}
+
+// ApproverSourceRole defines model for ApproverSource.Role.
+type ApproverSourceRole string
+
+// ApproverSourceType admins appears only in an approval's fallback step
+type ApproverSourceType string
+
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
 	// Action Example: employee.update
@@ -498,6 +1093,14 @@ type AuditEventList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// AutoApproveRule Approve a make-up request without a person when its location evaluated to accepted inside a permitted
+// geofence (not merely within the fix's accuracy of it) with no warning or critical signal, and (with
+// require_photo) a photo is attached.
+type AutoApproveRule struct {
+	Enabled      *bool `json:"enabled,omitempty"`
+	RequirePhoto *bool `json:"require_photo,omitempty"`
+}
+
 // Bssid defines model for Bssid.
 type Bssid = string
 
@@ -507,8 +1110,29 @@ type ChangePasswordRequest struct {
 	NewPassword     string `json:"new_password"`
 }
 
+// Compensation defines model for Compensation.
+type Compensation string
+
 // Crs defines model for Crs.
 type Crs string
+
+// Delegation defines model for Delegation.
+type Delegation struct {
+	// Active The delegation runs now
+	Active     bool               `json:"active"`
+	CreatedAt  time.Time          `json:"created_at"`
+	DelegateId openapi_types.UUID `json:"delegate_id"`
+	EmployeeId openapi_types.UUID `json:"employee_id"`
+	From       time.Time          `json:"from"`
+	To         time.Time          `json:"to"`
+}
+
+// DelegationInput defines model for DelegationInput.
+type DelegationInput struct {
+	DelegateId openapi_types.UUID `json:"delegate_id"`
+	From       time.Time          `json:"from"`
+	To         time.Time          `json:"to"`
+}
 
 // Department defines model for Department.
 type Department struct {
@@ -517,6 +1141,20 @@ type Department struct {
 	Name      string                                `json:"name"`
 	ParentId  nullable.Nullable[openapi_types.UUID] `json:"parent_id,omitempty"`
 	UpdatedAt time.Time                             `json:"updated_at"`
+}
+
+// DepartmentHead defines model for DepartmentHead.
+type DepartmentHead struct {
+	DepartmentId openapi_types.UUID `json:"department_id"`
+
+	// EffectiveHeadIds Who is asked as this department's head now
+	EffectiveHeadIds []openapi_types.UUID                  `json:"effective_head_ids"`
+	HeadEmployeeId   nullable.Nullable[openapi_types.UUID] `json:"head_employee_id"`
+}
+
+// DepartmentHeadInput defines model for DepartmentHeadInput.
+type DepartmentHeadInput struct {
+	EmployeeId nullable.Nullable[openapi_types.UUID] `json:"employee_id"`
 }
 
 // DepartmentInput defines model for DepartmentInput.
@@ -535,6 +1173,125 @@ type DepartmentList struct {
 type DepartmentPatch struct {
 	Name     *string                               `json:"name,omitempty"`
 	ParentId nullable.Nullable[openapi_types.UUID] `json:"parent_id,omitempty"`
+}
+
+// Device defines model for Device.
+type Device struct {
+	ActivatedAt nullable.Nullable[time.Time] `json:"activated_at,omitempty"`
+
+	// ActivationCode Native devices
+	ActivationCode      *string                      `json:"activation_code,omitempty"`
+	ActivationExpiresAt *time.Time                   `json:"activation_expires_at,omitempty"`
+	ClockMeasuredAt     nullable.Nullable[time.Time] `json:"clock_measured_at,omitempty"`
+
+	// ClockOffsetMs Device clock minus server clock, measured (native) or estimated from real-time records
+	ClockOffsetMs nullable.Nullable[int64] `json:"clock_offset_ms,omitempty"`
+	CreatedAt     time.Time                `json:"created_at"`
+
+	// DirectionMap Which status codes and doors mean in and out. `status` keys are ZKTeco punch states ("0".."5", "255") or
+	// Hikvision attendanceStatus values (checkIn, breakOut, ...); missing keys use the factory meanings (0 and 3
+	// and 4 in, 1 and 2 and 5 out). `doors` keys are door or reader numbers (turnstiles: 1 in, 2 out). `default`
+	// (in unless set) decides records that name neither; such punches carry a `direction_unknown` signal.
+	DirectionMap DirectionMap           `json:"direction_map"`
+	Enabled      bool                   `json:"enabled"`
+	FaceCount    nullable.Nullable[int] `json:"face_count,omitempty"`
+	Firmware     string                 `json:"firmware"`
+	FpCount      nullable.Nullable[int] `json:"fp_count,omitempty"`
+	Id           openapi_types.UUID     `json:"id"`
+
+	// Info Properties the device reported
+	Info map[string]string `json:"info"`
+
+	// Ip The address the device last called from (or reported)
+	Ip         string                       `json:"ip"`
+	LastSeenAt nullable.Nullable[time.Time] `json:"last_seen_at,omitempty"`
+	Model      string                       `json:"model"`
+	Name       string                       `json:"name"`
+
+	// PendingCommands Commands queued or delivered and not answered yet
+	PendingCommands int            `json:"pending_commands"`
+	Protocol        DeviceProtocol `json:"protocol"`
+
+	// PunchCount Punch records the device reported holding
+	PunchCount  nullable.Nullable[int] `json:"punch_count,omitempty"`
+	PushVersion string                 `json:"push_version"`
+
+	// QrPayload The activation code as a QR payload (shown once)
+	QrPayload *string            `json:"qr_payload,omitempty"`
+	Serial    string             `json:"serial"`
+	SiteId    openapi_types.UUID `json:"site_id"`
+	SiteName  *string            `json:"site_name,omitempty"`
+
+	// Status online when the device was heard from within the last 3 minutes
+	Status   DeviceStatus `json:"status"`
+	Timezone string       `json:"timezone"`
+
+	// Token Hikvision devices, on registration and rotation only: the secret path segment of /hik/events/{token}
+	Token     *string   `json:"token,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// UserCount Users the device reported
+	UserCount nullable.Nullable[int] `json:"user_count,omitempty"`
+}
+
+// DeviceStatus online when the device was heard from within the last 3 minutes
+type DeviceStatus string
+
+// DeviceInput defines model for DeviceInput.
+type DeviceInput struct {
+	// DirectionMap Which status codes and doors mean in and out. `status` keys are ZKTeco punch states ("0".."5", "255") or
+	// Hikvision attendanceStatus values (checkIn, breakOut, ...); missing keys use the factory meanings (0 and 3
+	// and 4 in, 1 and 2 and 5 out). `doors` keys are door or reader numbers (turnstiles: 1 in, 2 out). `default`
+	// (in unless set) decides records that name neither; such punches carry a `direction_unknown` signal.
+	DirectionMap *DirectionMap  `json:"direction_map,omitempty"`
+	Model        *string        `json:"model,omitempty"`
+	Name         *string        `json:"name,omitempty"`
+	Protocol     DeviceProtocol `json:"protocol"`
+
+	// Serial The device's serial number (ZKTeco's SN)
+	Serial string             `json:"serial"`
+	SiteId openapi_types.UUID `json:"site_id"`
+
+	// Timezone IANA time zone name
+	//
+	// Example: Asia/Shanghai
+	Timezone Timezone `json:"timezone"`
+}
+
+// DeviceList defines model for DeviceList.
+type DeviceList struct {
+	Items      []Device                  `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// DevicePatch defines model for DevicePatch.
+type DevicePatch struct {
+	// DirectionMap Which status codes and doors mean in and out. `status` keys are ZKTeco punch states ("0".."5", "255") or
+	// Hikvision attendanceStatus values (checkIn, breakOut, ...); missing keys use the factory meanings (0 and 3
+	// and 4 in, 1 and 2 and 5 out). `doors` keys are door or reader numbers (turnstiles: 1 in, 2 out). `default`
+	// (in unless set) decides records that name neither; such punches carry a `direction_unknown` signal.
+	DirectionMap *DirectionMap       `json:"direction_map,omitempty"`
+	Model        *string             `json:"model,omitempty"`
+	Name         *string             `json:"name,omitempty"`
+	SiteId       *openapi_types.UUID `json:"site_id,omitempty"`
+
+	// Timezone IANA time zone name
+	//
+	// Example: Asia/Shanghai
+	Timezone *Timezone `json:"timezone,omitempty"`
+}
+
+// DeviceProtocol defines model for DeviceProtocol.
+type DeviceProtocol string
+
+// DirectionMap Which status codes and doors mean in and out. `status` keys are ZKTeco punch states ("0".."5", "255") or
+// Hikvision attendanceStatus values (checkIn, breakOut, ...); missing keys use the factory meanings (0 and 3
+// and 4 in, 1 and 2 and 5 out). `doors` keys are door or reader numbers (turnstiles: 1 in, 2 out). `default`
+// (in unless set) decides records that name neither; such punches carry a `direction_unknown` signal.
+type DirectionMap struct {
+	Default *PunchKind            `json:"default,omitempty"`
+	Doors   *map[string]PunchKind `json:"doors,omitempty"`
+	Status  *map[string]PunchKind `json:"status,omitempty"`
 }
 
 // Employee defines model for Employee.
@@ -615,6 +1372,45 @@ type EmployeePatch struct {
 // EmployeeStatus defines model for EmployeeStatus.
 type EmployeeStatus string
 
+// EmployeeSummary defines model for EmployeeSummary.
+type EmployeeSummary struct {
+	DepartmentId   nullable.Nullable[openapi_types.UUID] `json:"department_id,omitempty"`
+	DepartmentName nullable.Nullable[string]             `json:"department_name,omitempty"`
+	EmployeeNo     string                                `json:"employee_no"`
+	Id             openapi_types.UUID                    `json:"id"`
+	Name           string                                `json:"name"`
+}
+
+// Evidence A location evaluated like a live punch when the request was made
+type Evidence struct {
+	Containment nullable.Nullable[string] `json:"containment,omitempty"`
+
+	// DistanceM To the site's fence edge: negative inside
+	DistanceM        nullable.Nullable[float64]            `json:"distance_m,omitempty"`
+	EvaluatedAt      *time.Time                            `json:"evaluated_at,omitempty"`
+	Location         nullable.Nullable[StoredLocation]     `json:"location,omitempty"`
+	NearestDistanceM nullable.Nullable[float64]            `json:"nearest_distance_m,omitempty"`
+	NearestSiteId    nullable.Nullable[openapi_types.UUID] `json:"nearest_site_id,omitempty"`
+	NearestSiteName  nullable.Nullable[string]             `json:"nearest_site_name,omitempty"`
+	Signals          []Signal                              `json:"signals"`
+	SiteId           nullable.Nullable[openapi_types.UUID] `json:"site_id,omitempty"`
+	SiteName         nullable.Nullable[string]             `json:"site_name,omitempty"`
+	Verdict          Verdict                               `json:"verdict"`
+}
+
+// EvidenceRule defines model for EvidenceRule.
+type EvidenceRule struct {
+	// Location Make-up requests only
+	Location *bool `json:"location,omitempty"`
+	Photo    *bool `json:"photo,omitempty"`
+}
+
+// EvidenceRuleState defines model for EvidenceRuleState.
+type EvidenceRuleState struct {
+	Location bool `json:"location"`
+	Photo    bool `json:"photo"`
+}
+
 // FieldAssignment defines model for FieldAssignment.
 type FieldAssignment struct {
 	CancelledAt nullable.Nullable[time.Time]          `json:"cancelled_at,omitempty"`
@@ -669,10 +1465,32 @@ type Geofence struct {
 // GeofenceType defines model for Geofence.Type.
 type GeofenceType string
 
+// HalfDay defines model for HalfDay.
+type HalfDay string
+
 // Health defines model for Health.
 type Health struct {
 	Status  string  `json:"status"`
 	Version *string `json:"version,omitempty"`
+}
+
+// HistoryEvent defines model for HistoryEvent.
+type HistoryEvent struct {
+	// Action created, assigned, approved, rejected, withdrawn, reminded, escalated, auto_approved
+	//
+	// Example: approved
+	Action string `json:"action"`
+
+	// ActorId Null for the system (auto-approve rule
+	ActorId   nullable.Nullable[openapi_types.UUID] `json:"actor_id,omitempty"`
+	ActorName nullable.Nullable[string]             `json:"actor_name,omitempty"`
+	At        time.Time                             `json:"at"`
+	Comment   nullable.Nullable[string]             `json:"comment,omitempty"`
+	Details   map[string]interface{}                `json:"details"`
+	Id        openapi_types.UUID                    `json:"id"`
+
+	// OnBehalfOf The approver a delegate acted for
+	OnBehalfOf nullable.Nullable[openapi_types.UUID] `json:"on_behalf_of,omitempty"`
 }
 
 // ImportError defines model for ImportError.
@@ -703,6 +1521,60 @@ type LatLng struct {
 	Lng float64 `json:"lng"`
 }
 
+// LeaveRequest defines model for LeaveRequest.
+type LeaveRequest struct {
+	ApprovalId nullable.Nullable[openapi_types.UUID] `json:"approval_id,omitempty"`
+	CreatedAt  time.Time                             `json:"created_at"`
+
+	// Days Calendar days
+	Days            float64                                  `json:"days"`
+	DecidedAt       nullable.Nullable[time.Time]             `json:"decided_at,omitempty"`
+	DecidedBy       nullable.Nullable[openapi_types.UUID]    `json:"decided_by,omitempty"`
+	DecisionComment nullable.Nullable[string]                `json:"decision_comment,omitempty"`
+	EmployeeId      openapi_types.UUID                       `json:"employee_id"`
+	End             openapi_types.Date                       `json:"end"`
+	EndHalf         nullable.Nullable[LeaveRequestEndHalf]   `json:"end_half,omitempty"`
+	History         []HistoryEvent                           `json:"history"`
+	Id              openapi_types.UUID                       `json:"id"`
+	PhotoId         nullable.Nullable[openapi_types.UUID]    `json:"photo_id,omitempty"`
+	Reason          string                                   `json:"reason"`
+	Start           openapi_types.Date                       `json:"start"`
+	StartHalf       nullable.Nullable[LeaveRequestStartHalf] `json:"start_half,omitempty"`
+	Status          RequestStatus                            `json:"status"`
+	Type            LeaveType                                `json:"type"`
+	UpdatedAt       time.Time                                `json:"updated_at"`
+}
+
+// LeaveRequestEndHalf defines model for LeaveRequest.EndHalf.
+type LeaveRequestEndHalf string
+
+// LeaveRequestStartHalf defines model for LeaveRequest.StartHalf.
+type LeaveRequestStartHalf string
+
+// LeaveRequestInput defines model for LeaveRequestInput.
+type LeaveRequestInput struct {
+	End openapi_types.Date `json:"end"`
+
+	// EndHalf am ends the leave at noon
+	EndHalf *HalfDay            `json:"end_half,omitempty"`
+	PhotoId *openapi_types.UUID `json:"photo_id,omitempty"`
+	Reason  string              `json:"reason"`
+	Start   openapi_types.Date  `json:"start"`
+
+	// StartHalf pm starts the leave at noon
+	StartHalf *HalfDay  `json:"start_half,omitempty"`
+	Type      LeaveType `json:"type"`
+}
+
+// LeaveRequestList defines model for LeaveRequestList.
+type LeaveRequestList struct {
+	Items      []LeaveRequest            `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// LeaveType defines model for LeaveType.
+type LeaveType string
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	// Login Email
@@ -718,6 +1590,60 @@ type LogoutRequest struct {
 	// All Revoke every session of the caller
 	All          *bool   `json:"all,omitempty"`
 	RefreshToken *string `json:"refresh_token,omitempty"`
+}
+
+// MakeupRequest defines model for MakeupRequest.
+type MakeupRequest struct {
+	ApprovalId   nullable.Nullable[openapi_types.UUID] `json:"approval_id,omitempty"`
+	AutoApproved bool                                  `json:"auto_approved"`
+
+	// CorrectivePunchId The punch made on approval (source makeup)
+	CorrectivePunchId nullable.Nullable[openapi_types.UUID] `json:"corrective_punch_id,omitempty"`
+	CorrectsPunchId   nullable.Nullable[openapi_types.UUID] `json:"corrects_punch_id,omitempty"`
+	CreatedAt         time.Time                             `json:"created_at"`
+	DecidedAt         nullable.Nullable[time.Time]          `json:"decided_at,omitempty"`
+	DecidedBy         nullable.Nullable[openapi_types.UUID] `json:"decided_by,omitempty"`
+	DecisionComment   nullable.Nullable[string]             `json:"decision_comment,omitempty"`
+	EmployeeId        openapi_types.UUID                    `json:"employee_id"`
+
+	// Evidence A location evaluated like a live punch when the request was made
+	Evidence *Evidence                             `json:"evidence,omitempty"`
+	History  []HistoryEvent                        `json:"history"`
+	Id       openapi_types.UUID                    `json:"id"`
+	Kind     PunchKind                             `json:"kind"`
+	PhotoId  nullable.Nullable[openapi_types.UUID] `json:"photo_id,omitempty"`
+	Reason   string                                `json:"reason"`
+
+	// Signals The evidence's signals
+	Signals   []Signal      `json:"signals"`
+	Status    RequestStatus `json:"status"`
+	Time      time.Time     `json:"time"`
+	UpdatedAt time.Time     `json:"updated_at"`
+
+	// Verdict The evidence's verdict (null without a location)
+	Verdict nullable.Nullable[MakeupRequestVerdict] `json:"verdict,omitempty"`
+}
+
+// MakeupRequestVerdict The evidence's verdict (null without a location)
+type MakeupRequestVerdict string
+
+// MakeupRequestInput defines model for MakeupRequestInput.
+type MakeupRequestInput struct {
+	// CorrectsPunchId The caller's flagged or refused punch this one replaces
+	CorrectsPunchId *openapi_types.UUID `json:"corrects_punch_id,omitempty"`
+	Kind            PunchKind           `json:"kind"`
+	Location        *PunchLocation      `json:"location,omitempty"`
+	PhotoId         *openapi_types.UUID `json:"photo_id,omitempty"`
+	Reason          string              `json:"reason"`
+
+	// Time When the punch should have happened
+	Time time.Time `json:"time"`
+}
+
+// MakeupRequestList defines model for MakeupRequestList.
+type MakeupRequestList struct {
+	Items      []MakeupRequest           `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
 // Notification defines model for Notification.
@@ -770,6 +1696,41 @@ type OfflineClock struct {
 	// ElapsedMs Time since boot at the punch (Android elapsedRealtime
 	ElapsedMs         *int64 `json:"elapsed_ms,omitempty"`
 	ElapsedMsAtUpload *int64 `json:"elapsed_ms_at_upload,omitempty"`
+}
+
+// OvertimeRequest defines model for OvertimeRequest.
+type OvertimeRequest struct {
+	ApprovalId      nullable.Nullable[openapi_types.UUID] `json:"approval_id,omitempty"`
+	Compensation    Compensation                          `json:"compensation"`
+	CreatedAt       time.Time                             `json:"created_at"`
+	DecidedAt       nullable.Nullable[time.Time]          `json:"decided_at,omitempty"`
+	DecidedBy       nullable.Nullable[openapi_types.UUID] `json:"decided_by,omitempty"`
+	DecisionComment nullable.Nullable[string]             `json:"decision_comment,omitempty"`
+	EmployeeId      openapi_types.UUID                    `json:"employee_id"`
+	End             time.Time                             `json:"end"`
+	History         []HistoryEvent                        `json:"history"`
+	Hours           float64                               `json:"hours"`
+	Id              openapi_types.UUID                    `json:"id"`
+	PhotoId         nullable.Nullable[openapi_types.UUID] `json:"photo_id,omitempty"`
+	Reason          string                                `json:"reason"`
+	Start           time.Time                             `json:"start"`
+	Status          RequestStatus                         `json:"status"`
+	UpdatedAt       time.Time                             `json:"updated_at"`
+}
+
+// OvertimeRequestInput defines model for OvertimeRequestInput.
+type OvertimeRequestInput struct {
+	Compensation *Compensation       `json:"compensation,omitempty"`
+	End          time.Time           `json:"end"`
+	PhotoId      *openapi_types.UUID `json:"photo_id,omitempty"`
+	Reason       string              `json:"reason"`
+	Start        time.Time           `json:"start"`
+}
+
+// OvertimeRequestList defines model for OvertimeRequestList.
+type OvertimeRequestList struct {
+	Items      []OvertimeRequest         `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
 // Photo defines model for Photo.
@@ -1042,6 +2003,58 @@ type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
+// RequestPolicy defines model for RequestPolicy.
+type RequestPolicy struct {
+	AutoApprove struct {
+		Enabled      bool `json:"enabled"`
+		RequirePhoto bool `json:"require_photo"`
+	} `json:"auto_approve"`
+	CutoffDay int `json:"cutoff_day"`
+	DaysBack  int `json:"days_back"`
+
+	// IsDefault True until an admin sets a policy
+	IsDefault        bool `json:"is_default"`
+	MonthlyQuota     int  `json:"monthly_quota"`
+	RequiredEvidence struct {
+		Leave    EvidenceRuleState `json:"leave"`
+		Makeup   EvidenceRuleState `json:"makeup"`
+		Overtime EvidenceRuleState `json:"overtime"`
+	} `json:"required_evidence"`
+	UpdatedAt nullable.Nullable[time.Time]          `json:"updated_at,omitempty"`
+	UpdatedBy nullable.Nullable[openapi_types.UUID] `json:"updated_by,omitempty"`
+}
+
+// RequestPolicyInput defines model for RequestPolicyInput.
+type RequestPolicyInput struct {
+	// AutoApprove Approve a make-up request without a person when its location evaluated to accepted inside a permitted
+	// geofence (not merely within the fix's accuracy of it) with no warning or critical signal, and (with
+	// require_photo) a photo is attached.
+	AutoApprove *AutoApproveRule `json:"auto_approve,omitempty"`
+
+	// CutoffDay A month closes at the end of this day of the next month (0: never)
+	CutoffDay *int `json:"cutoff_day,omitempty"`
+
+	// DaysBack How many calendar days back a make-up punch may be
+	DaysBack *int `json:"days_back,omitempty"`
+
+	// MonthlyQuota Make-up requests (pending or approved) per calendar month of the punch time
+	MonthlyQuota     *int              `json:"monthly_quota,omitempty"`
+	RequiredEvidence *RequiredEvidence `json:"required_evidence,omitempty"`
+}
+
+// RequestStatus defines model for RequestStatus.
+type RequestStatus string
+
+// RequestType defines model for RequestType.
+type RequestType string
+
+// RequiredEvidence defines model for RequiredEvidence.
+type RequiredEvidence struct {
+	Leave    *EvidenceRule `json:"leave,omitempty"`
+	Makeup   *EvidenceRule `json:"makeup,omitempty"`
+	Overtime *EvidenceRule `json:"overtime,omitempty"`
+}
+
 // Role defines model for Role.
 type Role string
 
@@ -1117,6 +2130,9 @@ type SitePatch struct {
 	Timezone   *Timezone `json:"timezone,omitempty"`
 	WifiBssids *[]Bssid  `json:"wifi_bssids,omitempty"`
 }
+
+// StepMode any: one approval completes the step; all: every approver must approve
+type StepMode string
 
 // StoredLocation defines model for StoredLocation.
 type StoredLocation struct {
@@ -1322,6 +2338,19 @@ type Limit = int
 // To defines model for To.
 type To = time.Time
 
+// ListApprovalsParams defines parameters for ListApprovals.
+type ListApprovalsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor       *Cursor                    `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit        *Limit                     `form:"limit,omitempty" json:"limit,omitempty"`
+	Status       *ListApprovalsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+	RequestType  *RequestType               `form:"request_type,omitempty" json:"request_type,omitempty"`
+	AssignedToMe *bool                      `form:"assigned_to_me,omitempty" json:"assigned_to_me,omitempty"`
+}
+
+// ListApprovalsParamsStatus defines parameters for ListApprovals.
+type ListApprovalsParamsStatus string
+
 // ListAuditEventsParams defines parameters for ListAuditEvents.
 type ListAuditEventsParams struct {
 	// Cursor Opaque cursor from next_cursor
@@ -1348,6 +2377,19 @@ type ListDepartmentsParams struct {
 	// ParentId Only the children of this department
 	ParentId *openapi_types.UUID `form:"parent_id,omitempty" json:"parent_id,omitempty"`
 }
+
+// ListDevicesParams defines parameters for ListDevices.
+type ListDevicesParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor   *Cursor                  `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit    *Limit                   `form:"limit,omitempty" json:"limit,omitempty"`
+	SiteId   *openapi_types.UUID      `form:"site_id,omitempty" json:"site_id,omitempty"`
+	Protocol *DeviceProtocol          `form:"protocol,omitempty" json:"protocol,omitempty"`
+	Status   *ListDevicesParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListDevicesParamsStatus defines parameters for ListDevices.
+type ListDevicesParamsStatus string
 
 // ListEmployeesParams defines parameters for ListEmployees.
 type ListEmployeesParams struct {
@@ -1400,6 +2442,22 @@ type ListMyFieldAssignmentsParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// ListMyLeaveRequestsParams defines parameters for ListMyLeaveRequests.
+type ListMyLeaveRequestsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor        `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit         `form:"limit,omitempty" json:"limit,omitempty"`
+	Status *RequestStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListMyMakeupRequestsParams defines parameters for ListMyMakeupRequests.
+type ListMyMakeupRequestsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor        `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit         `form:"limit,omitempty" json:"limit,omitempty"`
+	Status *RequestStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
 // ListMyNotificationsParams defines parameters for ListMyNotifications.
 type ListMyNotificationsParams struct {
 	// Cursor Opaque cursor from next_cursor
@@ -1408,6 +2466,14 @@ type ListMyNotificationsParams struct {
 
 	// Unread Only notifications not read yet
 	Unread *bool `form:"unread,omitempty" json:"unread,omitempty"`
+}
+
+// ListMyOvertimeRequestsParams defines parameters for ListMyOvertimeRequests.
+type ListMyOvertimeRequestsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor        `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit         `form:"limit,omitempty" json:"limit,omitempty"`
+	Status *RequestStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // UploadMyPhotoMultipartBody defines parameters for UploadMyPhoto.
@@ -1471,6 +2537,18 @@ type ListWebhookDeliveriesParams struct {
 	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// PutApprovalFlowJSONRequestBody defines body for PutApprovalFlow for application/json ContentType.
+type PutApprovalFlowJSONRequestBody = ApprovalFlowInput
+
+// DecideApprovalsJSONRequestBody defines body for DecideApprovals for application/json ContentType.
+type DecideApprovalsJSONRequestBody = ApprovalBatchInput
+
+// ApproveApprovalJSONRequestBody defines body for ApproveApproval for application/json ContentType.
+type ApproveApprovalJSONRequestBody = ApprovalDecisionInput
+
+// RejectApprovalJSONRequestBody defines body for RejectApproval for application/json ContentType.
+type RejectApprovalJSONRequestBody = ApprovalDecisionInput
+
 // ActivateAppJSONRequestBody defines body for ActivateApp for application/json ContentType.
 type ActivateAppJSONRequestBody = ActivateRequest
 
@@ -1489,6 +2567,15 @@ type CreateDepartmentJSONRequestBody = DepartmentInput
 // UpdateDepartmentJSONRequestBody defines body for UpdateDepartment for application/json ContentType.
 type UpdateDepartmentJSONRequestBody = DepartmentPatch
 
+// PutDepartmentHeadJSONRequestBody defines body for PutDepartmentHead for application/json ContentType.
+type PutDepartmentHeadJSONRequestBody = DepartmentHeadInput
+
+// CreateDeviceJSONRequestBody defines body for CreateDevice for application/json ContentType.
+type CreateDeviceJSONRequestBody = DeviceInput
+
+// UpdateDeviceJSONRequestBody defines body for UpdateDevice for application/json ContentType.
+type UpdateDeviceJSONRequestBody = DevicePatch
+
 // CreateEmployeeJSONRequestBody defines body for CreateEmployee for application/json ContentType.
 type CreateEmployeeJSONRequestBody = EmployeeInput
 
@@ -1503,6 +2590,18 @@ type IssueActivationCodeJSONRequestBody = ActivationCodeRequest
 
 // CreateFieldAssignmentJSONRequestBody defines body for CreateFieldAssignment for application/json ContentType.
 type CreateFieldAssignmentJSONRequestBody = FieldAssignmentInput
+
+// PutMyDelegationJSONRequestBody defines body for PutMyDelegation for application/json ContentType.
+type PutMyDelegationJSONRequestBody = DelegationInput
+
+// CreateLeaveRequestJSONRequestBody defines body for CreateLeaveRequest for application/json ContentType.
+type CreateLeaveRequestJSONRequestBody = LeaveRequestInput
+
+// CreateMakeupRequestJSONRequestBody defines body for CreateMakeupRequest for application/json ContentType.
+type CreateMakeupRequestJSONRequestBody = MakeupRequestInput
+
+// CreateOvertimeRequestJSONRequestBody defines body for CreateOvertimeRequest for application/json ContentType.
+type CreateOvertimeRequestJSONRequestBody = OvertimeRequestInput
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = ChangePasswordRequest
@@ -1525,6 +2624,9 @@ type RegisterMyPushTokenJSONRequestBody = PushTokenInput
 // RecordMyTrackJSONRequestBody defines body for RecordMyTrack for application/json ContentType.
 type RecordMyTrackJSONRequestBody = TrackUpload
 
+// PutMakeupPolicyJSONRequestBody defines body for PutMakeupPolicy for application/json ContentType.
+type PutMakeupPolicyJSONRequestBody = RequestPolicyInput
+
 // CreateSiteJSONRequestBody defines body for CreateSite for application/json ContentType.
 type CreateSiteJSONRequestBody = SiteInput
 
@@ -1542,6 +2644,27 @@ type ServerInterface interface {
 	// GetReady Readiness (the database answers)
 	// (GET /readyz)
 	GetReady(ctx echo.Context) error
+	// GetApprovalFlow How requests of a type are approved (admin)
+	// (GET /v1/approval-flows/{request_type})
+	GetApprovalFlow(ctx echo.Context, requestType RequestType) error
+	// PutApprovalFlow Replace the flow of a request type (admin; audited)
+	// (PUT /v1/approval-flows/{request_type})
+	PutApprovalFlow(ctx echo.Context, requestType RequestType) error
+	// ListApprovals Approvals the caller may see, newest first, with everything needed to decide
+	// (GET /v1/approvals)
+	ListApprovals(ctx echo.Context, params ListApprovalsParams) error
+	// DecideApprovals Approve or reject several approvals, each on its own
+	// (POST /v1/approvals/batch)
+	DecideApprovals(ctx echo.Context) error
+	// GetApproval One approval
+	// (GET /v1/approvals/{id})
+	GetApproval(ctx echo.Context, id ID) error
+	// ApproveApproval Approve (as a current approver, their delegate, or an admin)
+	// (POST /v1/approvals/{id}/approve)
+	ApproveApproval(ctx echo.Context, id ID) error
+	// RejectApproval Reject (one rejection decides the approval)
+	// (POST /v1/approvals/{id}/reject)
+	RejectApproval(ctx echo.Context, id ID) error
 	// ListAuditEvents The audit trail, newest first (admin)
 	// (GET /v1/audit-events)
 	ListAuditEvents(ctx echo.Context, params ListAuditEventsParams) error
@@ -1572,6 +2695,27 @@ type ServerInterface interface {
 	// UpdateDepartment Rename or move a department (moving under its own subtree is refused)
 	// (PATCH /v1/departments/{id})
 	UpdateDepartment(ctx echo.Context, id ID) error
+	// GetDepartmentHead Who heads a department (admins and managers)
+	// (GET /v1/departments/{id}/head)
+	GetDepartmentHead(ctx echo.Context, id ID) error
+	// PutDepartmentHead Name a department's head, or null to fall back to its managers (admin; audited)
+	// (PUT /v1/departments/{id}/head)
+	PutDepartmentHead(ctx echo.Context, id ID) error
+	// ListDevices List terminals with their status (online/offline from last contact), firmware, counts and clock offset
+	// (GET /v1/devices)
+	ListDevices(ctx echo.Context, params ListDevicesParams) error
+	// CreateDevice Register a terminal
+	// (POST /v1/devices)
+	CreateDevice(ctx echo.Context) error
+	// DeleteDevice Remove a terminal from the registry (its punches and records stay; its serial becomes free)
+	// (DELETE /v1/devices/{id})
+	DeleteDevice(ctx echo.Context, id ID) error
+	// GetDevice Get a terminal
+	// (GET /v1/devices/{id})
+	GetDevice(ctx echo.Context, id ID) error
+	// UpdateDevice Change a terminal's name, model, site, time zone or direction map (a new site resyncs native rosters)
+	// (PATCH /v1/devices/{id})
+	UpdateDevice(ctx echo.Context, id ID) error
 	// ListEmployees List employees (admins see the tenant, managers their subtree)
 	// (GET /v1/employees)
 	ListEmployees(ctx echo.Context, params ListEmployeesParams) error
@@ -1608,9 +2752,42 @@ type ServerInterface interface {
 	// GetMe The caller's employee record
 	// (GET /v1/me)
 	GetMe(ctx echo.Context) error
+	// DeleteMyDelegation End the caller's delegation now
+	// (DELETE /v1/me/delegation)
+	DeleteMyDelegation(ctx echo.Context) error
+	// GetMyDelegation The caller's delegation (404 when none)
+	// (GET /v1/me/delegation)
+	GetMyDelegation(ctx echo.Context) error
+	// PutMyDelegation Let a colleague decide for the caller while away (audited)
+	// (PUT /v1/me/delegation)
+	PutMyDelegation(ctx echo.Context) error
 	// ListMyFieldAssignments The caller's field assignments, newest first
 	// (GET /v1/me/field-assignments)
 	ListMyFieldAssignments(ctx echo.Context, params ListMyFieldAssignmentsParams) error
+	// ListMyLeaveRequests The caller's leave requests, newest first
+	// (GET /v1/me/leave-requests)
+	ListMyLeaveRequests(ctx echo.Context, params ListMyLeaveRequestsParams) error
+	// CreateLeaveRequest Ask for leave (whole or half days)
+	// (POST /v1/me/leave-requests)
+	CreateLeaveRequest(ctx echo.Context) error
+	// GetMyLeaveRequest One of the caller's leave requests, with its history
+	// (GET /v1/me/leave-requests/{id})
+	GetMyLeaveRequest(ctx echo.Context, id ID) error
+	// WithdrawLeaveRequest Withdraw a pending leave request
+	// (POST /v1/me/leave-requests/{id}/withdraw)
+	WithdrawLeaveRequest(ctx echo.Context, id ID) error
+	// ListMyMakeupRequests The caller's make-up requests, newest first
+	// (GET /v1/me/makeup-requests)
+	ListMyMakeupRequests(ctx echo.Context, params ListMyMakeupRequestsParams) error
+	// CreateMakeupRequest Ask for a missed or refused punch (补卡)
+	// (POST /v1/me/makeup-requests)
+	CreateMakeupRequest(ctx echo.Context) error
+	// GetMyMakeupRequest One of the caller's make-up requests, with its history
+	// (GET /v1/me/makeup-requests/{id})
+	GetMyMakeupRequest(ctx echo.Context, id ID) error
+	// WithdrawMakeupRequest Withdraw a pending make-up request
+	// (POST /v1/me/makeup-requests/{id}/withdraw)
+	WithdrawMakeupRequest(ctx echo.Context, id ID) error
 	// ListMyNotifications My inbox, newest first, with the unread count
 	// (GET /v1/me/notifications)
 	ListMyNotifications(ctx echo.Context, params ListMyNotificationsParams) error
@@ -1623,6 +2800,18 @@ type ServerInterface interface {
 	// MarkMyNotificationRead Mark one notification read (idempotent; the first read time is kept)
 	// (POST /v1/me/notifications/{id}/read)
 	MarkMyNotificationRead(ctx echo.Context, id ID) error
+	// ListMyOvertimeRequests The caller's overtime requests, newest first
+	// (GET /v1/me/overtime-requests)
+	ListMyOvertimeRequests(ctx echo.Context, params ListMyOvertimeRequestsParams) error
+	// CreateOvertimeRequest Ask for overtime to be recognised (before or after working it)
+	// (POST /v1/me/overtime-requests)
+	CreateOvertimeRequest(ctx echo.Context) error
+	// GetMyOvertimeRequest One of the caller's overtime requests, with its history
+	// (GET /v1/me/overtime-requests/{id})
+	GetMyOvertimeRequest(ctx echo.Context, id ID) error
+	// WithdrawOvertimeRequest Withdraw a pending overtime request
+	// (POST /v1/me/overtime-requests/{id}/withdraw)
+	WithdrawOvertimeRequest(ctx echo.Context, id ID) error
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx echo.Context) error
@@ -1659,6 +2848,12 @@ type ServerInterface interface {
 	// GetPhoto A photo of the manager's subtree, or of the tenant for admins, with short-lived signed URLs
 	// (GET /v1/photos/{id})
 	GetPhoto(ctx echo.Context, id ID) error
+	// GetMakeupPolicy The tenant's request policy (admin)
+	// (GET /v1/policies/makeup)
+	GetMakeupPolicy(ctx echo.Context) error
+	// PutMakeupPolicy Replace the tenant's request policy (admin; audited)
+	// (PUT /v1/policies/makeup)
+	PutMakeupPolicy(ctx echo.Context) error
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx echo.Context, params ListPunchesParams) error
@@ -1714,6 +2909,141 @@ func (w *ServerInterfaceWrapper) GetReady(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetReady(ctx)
+	return err
+}
+
+// GetApprovalFlow converts echo context to params.
+func (w *ServerInterfaceWrapper) GetApprovalFlow(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "request_type" -------------
+	var requestType RequestType
+
+	err = runtime.BindStyledParameterWithOptions("simple", "request_type", ctx.Param("request_type"), &requestType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter request_type: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetApprovalFlow(ctx, requestType)
+	return err
+}
+
+// PutApprovalFlow converts echo context to params.
+func (w *ServerInterfaceWrapper) PutApprovalFlow(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "request_type" -------------
+	var requestType RequestType
+
+	err = runtime.BindStyledParameterWithOptions("simple", "request_type", ctx.Param("request_type"), &requestType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter request_type: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutApprovalFlow(ctx, requestType)
+	return err
+}
+
+// ListApprovals converts echo context to params.
+func (w *ServerInterfaceWrapper) ListApprovals(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListApprovalsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "request_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "request_type", ctx.QueryParams(), &params.RequestType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter request_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "assigned_to_me" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "assigned_to_me", ctx.QueryParams(), &params.AssignedToMe, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter assigned_to_me: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListApprovals(ctx, params)
+	return err
+}
+
+// DecideApprovals converts echo context to params.
+func (w *ServerInterfaceWrapper) DecideApprovals(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DecideApprovals(ctx)
+	return err
+}
+
+// GetApproval converts echo context to params.
+func (w *ServerInterfaceWrapper) GetApproval(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetApproval(ctx, id)
+	return err
+}
+
+// ApproveApproval converts echo context to params.
+func (w *ServerInterfaceWrapper) ApproveApproval(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApproveApproval(ctx, id)
+	return err
+}
+
+// RejectApproval converts echo context to params.
+func (w *ServerInterfaceWrapper) RejectApproval(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RejectApproval(ctx, id)
 	return err
 }
 
@@ -1906,6 +3236,141 @@ func (w *ServerInterfaceWrapper) UpdateDepartment(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateDepartment(ctx, id)
+	return err
+}
+
+// GetDepartmentHead converts echo context to params.
+func (w *ServerInterfaceWrapper) GetDepartmentHead(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetDepartmentHead(ctx, id)
+	return err
+}
+
+// PutDepartmentHead converts echo context to params.
+func (w *ServerInterfaceWrapper) PutDepartmentHead(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutDepartmentHead(ctx, id)
+	return err
+}
+
+// ListDevices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDevices(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDevicesParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "site_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "site_id", ctx.QueryParams(), &params.SiteId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter site_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "protocol" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "protocol", ctx.QueryParams(), &params.Protocol, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter protocol: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDevices(ctx, params)
+	return err
+}
+
+// CreateDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateDevice(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateDevice(ctx)
+	return err
+}
+
+// DeleteDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteDevice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteDevice(ctx, id)
+	return err
+}
+
+// GetDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) GetDevice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetDevice(ctx, id)
+	return err
+}
+
+// UpdateDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateDevice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateDevice(ctx, id)
 	return err
 }
 
@@ -2158,6 +3623,33 @@ func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	return err
 }
 
+// DeleteMyDelegation converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteMyDelegation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteMyDelegation(ctx)
+	return err
+}
+
+// GetMyDelegation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyDelegation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyDelegation(ctx)
+	return err
+}
+
+// PutMyDelegation converts echo context to params.
+func (w *ServerInterfaceWrapper) PutMyDelegation(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutMyDelegation(ctx)
+	return err
+}
+
 // ListMyFieldAssignments converts echo context to params.
 func (w *ServerInterfaceWrapper) ListMyFieldAssignments(ctx echo.Context) error {
 	var err error
@@ -2180,6 +3672,152 @@ func (w *ServerInterfaceWrapper) ListMyFieldAssignments(ctx echo.Context) error 
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListMyFieldAssignments(ctx, params)
+	return err
+}
+
+// ListMyLeaveRequests converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyLeaveRequests(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyLeaveRequestsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyLeaveRequests(ctx, params)
+	return err
+}
+
+// CreateLeaveRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateLeaveRequest(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateLeaveRequest(ctx)
+	return err
+}
+
+// GetMyLeaveRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyLeaveRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyLeaveRequest(ctx, id)
+	return err
+}
+
+// WithdrawLeaveRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) WithdrawLeaveRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.WithdrawLeaveRequest(ctx, id)
+	return err
+}
+
+// ListMyMakeupRequests converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyMakeupRequests(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyMakeupRequestsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyMakeupRequests(ctx, params)
+	return err
+}
+
+// CreateMakeupRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMakeupRequest(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMakeupRequest(ctx)
+	return err
+}
+
+// GetMyMakeupRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyMakeupRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyMakeupRequest(ctx, id)
+	return err
+}
+
+// WithdrawMakeupRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) WithdrawMakeupRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.WithdrawMakeupRequest(ctx, id)
 	return err
 }
 
@@ -2246,6 +3884,79 @@ func (w *ServerInterfaceWrapper) MarkMyNotificationRead(ctx echo.Context) error 
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.MarkMyNotificationRead(ctx, id)
+	return err
+}
+
+// ListMyOvertimeRequests converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyOvertimeRequests(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyOvertimeRequestsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyOvertimeRequests(ctx, params)
+	return err
+}
+
+// CreateOvertimeRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateOvertimeRequest(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateOvertimeRequest(ctx)
+	return err
+}
+
+// GetMyOvertimeRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyOvertimeRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyOvertimeRequest(ctx, id)
+	return err
+}
+
+// WithdrawOvertimeRequest converts echo context to params.
+func (w *ServerInterfaceWrapper) WithdrawOvertimeRequest(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.WithdrawOvertimeRequest(ctx, id)
 	return err
 }
 
@@ -2419,6 +4130,24 @@ func (w *ServerInterfaceWrapper) GetPhoto(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetPhoto(ctx, id)
+	return err
+}
+
+// GetMakeupPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMakeupPolicy(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMakeupPolicy(ctx)
+	return err
+}
+
+// PutMakeupPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) PutMakeupPolicy(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutMakeupPolicy(ctx)
 	return err
 }
 
@@ -2763,6 +4492,32 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/v1/field-assignments/:id", wrapper.CancelFieldAssignment, options.OperationMiddlewares["cancelFieldAssignment"]...)
 	router.GET(options.BaseURL+"/v1/employees/:id/field-assignments", wrapper.ListFieldAssignments, options.OperationMiddlewares["listFieldAssignments"]...)
 	router.GET(options.BaseURL+"/v1/employees/:id/track", wrapper.GetEmployeeTrack, options.OperationMiddlewares["getEmployeeTrack"]...)
+	router.GET(options.BaseURL+"/v1/me/makeup-requests", wrapper.ListMyMakeupRequests, options.OperationMiddlewares["listMyMakeupRequests"]...)
+	router.POST(options.BaseURL+"/v1/me/makeup-requests", wrapper.CreateMakeupRequest, options.OperationMiddlewares["createMakeupRequest"]...)
+	router.GET(options.BaseURL+"/v1/me/makeup-requests/:id", wrapper.GetMyMakeupRequest, options.OperationMiddlewares["getMyMakeupRequest"]...)
+	router.POST(options.BaseURL+"/v1/me/makeup-requests/:id/withdraw", wrapper.WithdrawMakeupRequest, options.OperationMiddlewares["withdrawMakeupRequest"]...)
+	router.GET(options.BaseURL+"/v1/me/leave-requests", wrapper.ListMyLeaveRequests, options.OperationMiddlewares["listMyLeaveRequests"]...)
+	router.POST(options.BaseURL+"/v1/me/leave-requests", wrapper.CreateLeaveRequest, options.OperationMiddlewares["createLeaveRequest"]...)
+	router.GET(options.BaseURL+"/v1/me/leave-requests/:id", wrapper.GetMyLeaveRequest, options.OperationMiddlewares["getMyLeaveRequest"]...)
+	router.POST(options.BaseURL+"/v1/me/leave-requests/:id/withdraw", wrapper.WithdrawLeaveRequest, options.OperationMiddlewares["withdrawLeaveRequest"]...)
+	router.GET(options.BaseURL+"/v1/me/overtime-requests", wrapper.ListMyOvertimeRequests, options.OperationMiddlewares["listMyOvertimeRequests"]...)
+	router.POST(options.BaseURL+"/v1/me/overtime-requests", wrapper.CreateOvertimeRequest, options.OperationMiddlewares["createOvertimeRequest"]...)
+	router.GET(options.BaseURL+"/v1/me/overtime-requests/:id", wrapper.GetMyOvertimeRequest, options.OperationMiddlewares["getMyOvertimeRequest"]...)
+	router.POST(options.BaseURL+"/v1/me/overtime-requests/:id/withdraw", wrapper.WithdrawOvertimeRequest, options.OperationMiddlewares["withdrawOvertimeRequest"]...)
+	router.GET(options.BaseURL+"/v1/policies/makeup", wrapper.GetMakeupPolicy, options.OperationMiddlewares["getMakeupPolicy"]...)
+	router.PUT(options.BaseURL+"/v1/policies/makeup", wrapper.PutMakeupPolicy, options.OperationMiddlewares["putMakeupPolicy"]...)
+	router.GET(options.BaseURL+"/v1/approval-flows/:request_type", wrapper.GetApprovalFlow, options.OperationMiddlewares["getApprovalFlow"]...)
+	router.PUT(options.BaseURL+"/v1/approval-flows/:request_type", wrapper.PutApprovalFlow, options.OperationMiddlewares["putApprovalFlow"]...)
+	router.GET(options.BaseURL+"/v1/approvals", wrapper.ListApprovals, options.OperationMiddlewares["listApprovals"]...)
+	router.POST(options.BaseURL+"/v1/approvals/batch", wrapper.DecideApprovals, options.OperationMiddlewares["decideApprovals"]...)
+	router.GET(options.BaseURL+"/v1/approvals/:id", wrapper.GetApproval, options.OperationMiddlewares["getApproval"]...)
+	router.POST(options.BaseURL+"/v1/approvals/:id/approve", wrapper.ApproveApproval, options.OperationMiddlewares["approveApproval"]...)
+	router.POST(options.BaseURL+"/v1/approvals/:id/reject", wrapper.RejectApproval, options.OperationMiddlewares["rejectApproval"]...)
+	router.DELETE(options.BaseURL+"/v1/me/delegation", wrapper.DeleteMyDelegation, options.OperationMiddlewares["deleteMyDelegation"]...)
+	router.GET(options.BaseURL+"/v1/me/delegation", wrapper.GetMyDelegation, options.OperationMiddlewares["getMyDelegation"]...)
+	router.PUT(options.BaseURL+"/v1/me/delegation", wrapper.PutMyDelegation, options.OperationMiddlewares["putMyDelegation"]...)
+	router.GET(options.BaseURL+"/v1/departments/:id/head", wrapper.GetDepartmentHead, options.OperationMiddlewares["getDepartmentHead"]...)
+	router.PUT(options.BaseURL+"/v1/departments/:id/head", wrapper.PutDepartmentHead, options.OperationMiddlewares["putDepartmentHead"]...)
 	router.GET(options.BaseURL+"/v1/me/notifications", wrapper.ListMyNotifications, options.OperationMiddlewares["listMyNotifications"]...)
 	router.GET(options.BaseURL+"/v1/me/notifications/unread-count", wrapper.GetMyUnreadCount, options.OperationMiddlewares["getMyUnreadCount"]...)
 	router.POST(options.BaseURL+"/v1/me/notifications/read-all", wrapper.MarkAllMyNotificationsRead, options.OperationMiddlewares["markAllMyNotificationsRead"]...)
@@ -2775,6 +4530,11 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/v1/webhooks/:id", wrapper.DeleteWebhook, options.OperationMiddlewares["deleteWebhook"]...)
 	router.GET(options.BaseURL+"/v1/webhooks/:id", wrapper.GetWebhook, options.OperationMiddlewares["getWebhook"]...)
 	router.GET(options.BaseURL+"/v1/webhooks/:id/deliveries", wrapper.ListWebhookDeliveries, options.OperationMiddlewares["listWebhookDeliveries"]...)
+	router.GET(options.BaseURL+"/v1/devices", wrapper.ListDevices, options.OperationMiddlewares["listDevices"]...)
+	router.POST(options.BaseURL+"/v1/devices", wrapper.CreateDevice, options.OperationMiddlewares["createDevice"]...)
+	router.DELETE(options.BaseURL+"/v1/devices/:id", wrapper.DeleteDevice, options.OperationMiddlewares["deleteDevice"]...)
+	router.GET(options.BaseURL+"/v1/devices/:id", wrapper.GetDevice, options.OperationMiddlewares["getDevice"]...)
+	router.PATCH(options.BaseURL+"/v1/devices/:id", wrapper.UpdateDevice, options.OperationMiddlewares["updateDevice"]...)
 
 }
 
@@ -2828,6 +4588,282 @@ type GetReadydefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetReadydefaultApplicationProblemPlusJSONResponse) VisitGetReadyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApprovalFlowRequestObject struct {
+	RequestType RequestType `json:"request_type"`
+}
+
+type GetApprovalFlowResponseObject interface {
+	VisitGetApprovalFlowResponse(w http.ResponseWriter) error
+}
+
+type GetApprovalFlow200JSONResponse ApprovalFlow
+
+func (response GetApprovalFlow200JSONResponse) VisitGetApprovalFlowResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApprovalFlowdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetApprovalFlowdefaultApplicationProblemPlusJSONResponse) VisitGetApprovalFlowResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutApprovalFlowRequestObject struct {
+	RequestType RequestType `json:"request_type"`
+	Body        *PutApprovalFlowJSONRequestBody
+}
+
+type PutApprovalFlowResponseObject interface {
+	VisitPutApprovalFlowResponse(w http.ResponseWriter) error
+}
+
+type PutApprovalFlow200JSONResponse ApprovalFlow
+
+func (response PutApprovalFlow200JSONResponse) VisitPutApprovalFlowResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutApprovalFlowdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutApprovalFlowdefaultApplicationProblemPlusJSONResponse) VisitPutApprovalFlowResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApprovalsRequestObject struct {
+	Params ListApprovalsParams
+}
+
+type ListApprovalsResponseObject interface {
+	VisitListApprovalsResponse(w http.ResponseWriter) error
+}
+
+type ListApprovals200JSONResponse ApprovalList
+
+func (response ListApprovals200JSONResponse) VisitListApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListApprovalsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListApprovalsdefaultApplicationProblemPlusJSONResponse) VisitListApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideApprovalsRequestObject struct {
+	Body *DecideApprovalsJSONRequestBody
+}
+
+type DecideApprovalsResponseObject interface {
+	VisitDecideApprovalsResponse(w http.ResponseWriter) error
+}
+
+type DecideApprovals200JSONResponse ApprovalBatchResult
+
+func (response DecideApprovals200JSONResponse) VisitDecideApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DecideApprovalsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DecideApprovalsdefaultApplicationProblemPlusJSONResponse) VisitDecideApprovalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApprovalRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetApprovalResponseObject interface {
+	VisitGetApprovalResponse(w http.ResponseWriter) error
+}
+
+type GetApproval200JSONResponse Approval
+
+func (response GetApproval200JSONResponse) VisitGetApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetApprovaldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetApprovaldefaultApplicationProblemPlusJSONResponse) VisitGetApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveApprovalRequestObject struct {
+	Id   ID `json:"id"`
+	Body *ApproveApprovalJSONRequestBody
+}
+
+type ApproveApprovalResponseObject interface {
+	VisitApproveApprovalResponse(w http.ResponseWriter) error
+}
+
+type ApproveApproval200JSONResponse Approval
+
+func (response ApproveApproval200JSONResponse) VisitApproveApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveApprovaldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ApproveApprovaldefaultApplicationProblemPlusJSONResponse) VisitApproveApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectApprovalRequestObject struct {
+	Id   ID `json:"id"`
+	Body *RejectApprovalJSONRequestBody
+}
+
+type RejectApprovalResponseObject interface {
+	VisitRejectApprovalResponse(w http.ResponseWriter) error
+}
+
+type RejectApproval200JSONResponse Approval
+
+func (response RejectApproval200JSONResponse) VisitRejectApprovalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectApprovaldefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RejectApprovaldefaultApplicationProblemPlusJSONResponse) VisitRejectApprovalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3207,6 +5243,275 @@ type UpdateDepartmentdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateDepartmentdefaultApplicationProblemPlusJSONResponse) VisitUpdateDepartmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDepartmentHeadRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetDepartmentHeadResponseObject interface {
+	VisitGetDepartmentHeadResponse(w http.ResponseWriter) error
+}
+
+type GetDepartmentHead200JSONResponse DepartmentHead
+
+func (response GetDepartmentHead200JSONResponse) VisitGetDepartmentHeadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDepartmentHeaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetDepartmentHeaddefaultApplicationProblemPlusJSONResponse) VisitGetDepartmentHeadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutDepartmentHeadRequestObject struct {
+	Id   ID `json:"id"`
+	Body *PutDepartmentHeadJSONRequestBody
+}
+
+type PutDepartmentHeadResponseObject interface {
+	VisitPutDepartmentHeadResponse(w http.ResponseWriter) error
+}
+
+type PutDepartmentHead200JSONResponse DepartmentHead
+
+func (response PutDepartmentHead200JSONResponse) VisitPutDepartmentHeadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutDepartmentHeaddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutDepartmentHeaddefaultApplicationProblemPlusJSONResponse) VisitPutDepartmentHeadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDevicesRequestObject struct {
+	Params ListDevicesParams
+}
+
+type ListDevicesResponseObject interface {
+	VisitListDevicesResponse(w http.ResponseWriter) error
+}
+
+type ListDevices200JSONResponse DeviceList
+
+func (response ListDevices200JSONResponse) VisitListDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDevicesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDevicesdefaultApplicationProblemPlusJSONResponse) VisitListDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeviceRequestObject struct {
+	Body *CreateDeviceJSONRequestBody
+}
+
+type CreateDeviceResponseObject interface {
+	VisitCreateDeviceResponse(w http.ResponseWriter) error
+}
+
+type CreateDevice201JSONResponse Device
+
+func (response CreateDevice201JSONResponse) VisitCreateDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateDevicedefaultApplicationProblemPlusJSONResponse) VisitCreateDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteDeviceRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteDeviceResponseObject interface {
+	VisitDeleteDeviceResponse(w http.ResponseWriter) error
+}
+
+type DeleteDevice204Response struct {
+}
+
+func (response DeleteDevice204Response) VisitDeleteDeviceResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteDevicedefaultApplicationProblemPlusJSONResponse) VisitDeleteDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDeviceRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetDeviceResponseObject interface {
+	VisitGetDeviceResponse(w http.ResponseWriter) error
+}
+
+type GetDevice200JSONResponse Device
+
+func (response GetDevice200JSONResponse) VisitGetDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetDevicedefaultApplicationProblemPlusJSONResponse) VisitGetDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDeviceRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateDeviceJSONRequestBody
+}
+
+type UpdateDeviceResponseObject interface {
+	VisitUpdateDeviceResponse(w http.ResponseWriter) error
+}
+
+type UpdateDevice200JSONResponse Device
+
+func (response UpdateDevice200JSONResponse) VisitUpdateDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response UpdateDevicedefaultApplicationProblemPlusJSONResponse) VisitUpdateDeviceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3689,6 +5994,115 @@ func (response GetMedefaultApplicationProblemPlusJSONResponse) VisitGetMeRespons
 	return err
 }
 
+type DeleteMyDelegationRequestObject struct {
+}
+
+type DeleteMyDelegationResponseObject interface {
+	VisitDeleteMyDelegationResponse(w http.ResponseWriter) error
+}
+
+type DeleteMyDelegation204Response struct {
+}
+
+func (response DeleteMyDelegation204Response) VisitDeleteMyDelegationResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteMyDelegationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DeleteMyDelegationdefaultApplicationProblemPlusJSONResponse) VisitDeleteMyDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyDelegationRequestObject struct {
+}
+
+type GetMyDelegationResponseObject interface {
+	VisitGetMyDelegationResponse(w http.ResponseWriter) error
+}
+
+type GetMyDelegation200JSONResponse Delegation
+
+func (response GetMyDelegation200JSONResponse) VisitGetMyDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyDelegationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyDelegationdefaultApplicationProblemPlusJSONResponse) VisitGetMyDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMyDelegationRequestObject struct {
+	Body *PutMyDelegationJSONRequestBody
+}
+
+type PutMyDelegationResponseObject interface {
+	VisitPutMyDelegationResponse(w http.ResponseWriter) error
+}
+
+type PutMyDelegation200JSONResponse Delegation
+
+func (response PutMyDelegation200JSONResponse) VisitPutMyDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMyDelegationdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutMyDelegationdefaultApplicationProblemPlusJSONResponse) VisitPutMyDelegationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListMyFieldAssignmentsRequestObject struct {
 	Params ListMyFieldAssignmentsParams
 }
@@ -3717,6 +6131,318 @@ type ListMyFieldAssignmentsdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListMyFieldAssignmentsdefaultApplicationProblemPlusJSONResponse) VisitListMyFieldAssignmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyLeaveRequestsRequestObject struct {
+	Params ListMyLeaveRequestsParams
+}
+
+type ListMyLeaveRequestsResponseObject interface {
+	VisitListMyLeaveRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListMyLeaveRequests200JSONResponse LeaveRequestList
+
+func (response ListMyLeaveRequests200JSONResponse) VisitListMyLeaveRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyLeaveRequestsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyLeaveRequestsdefaultApplicationProblemPlusJSONResponse) VisitListMyLeaveRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLeaveRequestRequestObject struct {
+	Body *CreateLeaveRequestJSONRequestBody
+}
+
+type CreateLeaveRequestResponseObject interface {
+	VisitCreateLeaveRequestResponse(w http.ResponseWriter) error
+}
+
+type CreateLeaveRequest201JSONResponse LeaveRequest
+
+func (response CreateLeaveRequest201JSONResponse) VisitCreateLeaveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateLeaveRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateLeaveRequestdefaultApplicationProblemPlusJSONResponse) VisitCreateLeaveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyLeaveRequestRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetMyLeaveRequestResponseObject interface {
+	VisitGetMyLeaveRequestResponse(w http.ResponseWriter) error
+}
+
+type GetMyLeaveRequest200JSONResponse LeaveRequest
+
+func (response GetMyLeaveRequest200JSONResponse) VisitGetMyLeaveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyLeaveRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyLeaveRequestdefaultApplicationProblemPlusJSONResponse) VisitGetMyLeaveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawLeaveRequestRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type WithdrawLeaveRequestResponseObject interface {
+	VisitWithdrawLeaveRequestResponse(w http.ResponseWriter) error
+}
+
+type WithdrawLeaveRequest200JSONResponse LeaveRequest
+
+func (response WithdrawLeaveRequest200JSONResponse) VisitWithdrawLeaveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawLeaveRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response WithdrawLeaveRequestdefaultApplicationProblemPlusJSONResponse) VisitWithdrawLeaveRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMakeupRequestsRequestObject struct {
+	Params ListMyMakeupRequestsParams
+}
+
+type ListMyMakeupRequestsResponseObject interface {
+	VisitListMyMakeupRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListMyMakeupRequests200JSONResponse MakeupRequestList
+
+func (response ListMyMakeupRequests200JSONResponse) VisitListMyMakeupRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMakeupRequestsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyMakeupRequestsdefaultApplicationProblemPlusJSONResponse) VisitListMyMakeupRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMakeupRequestRequestObject struct {
+	Body *CreateMakeupRequestJSONRequestBody
+}
+
+type CreateMakeupRequestResponseObject interface {
+	VisitCreateMakeupRequestResponse(w http.ResponseWriter) error
+}
+
+type CreateMakeupRequest201JSONResponse MakeupRequest
+
+func (response CreateMakeupRequest201JSONResponse) VisitCreateMakeupRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMakeupRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateMakeupRequestdefaultApplicationProblemPlusJSONResponse) VisitCreateMakeupRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMakeupRequestRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetMyMakeupRequestResponseObject interface {
+	VisitGetMyMakeupRequestResponse(w http.ResponseWriter) error
+}
+
+type GetMyMakeupRequest200JSONResponse MakeupRequest
+
+func (response GetMyMakeupRequest200JSONResponse) VisitGetMyMakeupRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyMakeupRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyMakeupRequestdefaultApplicationProblemPlusJSONResponse) VisitGetMyMakeupRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawMakeupRequestRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type WithdrawMakeupRequestResponseObject interface {
+	VisitWithdrawMakeupRequestResponse(w http.ResponseWriter) error
+}
+
+type WithdrawMakeupRequest200JSONResponse MakeupRequest
+
+func (response WithdrawMakeupRequest200JSONResponse) VisitWithdrawMakeupRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawMakeupRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response WithdrawMakeupRequestdefaultApplicationProblemPlusJSONResponse) VisitWithdrawMakeupRequestResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -3871,6 +6597,162 @@ type MarkMyNotificationReaddefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response MarkMyNotificationReaddefaultApplicationProblemPlusJSONResponse) VisitMarkMyNotificationReadResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyOvertimeRequestsRequestObject struct {
+	Params ListMyOvertimeRequestsParams
+}
+
+type ListMyOvertimeRequestsResponseObject interface {
+	VisitListMyOvertimeRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListMyOvertimeRequests200JSONResponse OvertimeRequestList
+
+func (response ListMyOvertimeRequests200JSONResponse) VisitListMyOvertimeRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyOvertimeRequestsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListMyOvertimeRequestsdefaultApplicationProblemPlusJSONResponse) VisitListMyOvertimeRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOvertimeRequestRequestObject struct {
+	Body *CreateOvertimeRequestJSONRequestBody
+}
+
+type CreateOvertimeRequestResponseObject interface {
+	VisitCreateOvertimeRequestResponse(w http.ResponseWriter) error
+}
+
+type CreateOvertimeRequest201JSONResponse OvertimeRequest
+
+func (response CreateOvertimeRequest201JSONResponse) VisitCreateOvertimeRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOvertimeRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateOvertimeRequestdefaultApplicationProblemPlusJSONResponse) VisitCreateOvertimeRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyOvertimeRequestRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetMyOvertimeRequestResponseObject interface {
+	VisitGetMyOvertimeRequestResponse(w http.ResponseWriter) error
+}
+
+type GetMyOvertimeRequest200JSONResponse OvertimeRequest
+
+func (response GetMyOvertimeRequest200JSONResponse) VisitGetMyOvertimeRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyOvertimeRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMyOvertimeRequestdefaultApplicationProblemPlusJSONResponse) VisitGetMyOvertimeRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawOvertimeRequestRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type WithdrawOvertimeRequestResponseObject interface {
+	VisitWithdrawOvertimeRequestResponse(w http.ResponseWriter) error
+}
+
+type WithdrawOvertimeRequest200JSONResponse OvertimeRequest
+
+func (response WithdrawOvertimeRequest200JSONResponse) VisitWithdrawOvertimeRequestResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type WithdrawOvertimeRequestdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response WithdrawOvertimeRequestdefaultApplicationProblemPlusJSONResponse) VisitWithdrawOvertimeRequestResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4413,6 +7295,83 @@ func (response GetPhotodefaultApplicationProblemPlusJSONResponse) VisitGetPhotoR
 	return err
 }
 
+type GetMakeupPolicyRequestObject struct {
+}
+
+type GetMakeupPolicyResponseObject interface {
+	VisitGetMakeupPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetMakeupPolicy200JSONResponse RequestPolicy
+
+func (response GetMakeupPolicy200JSONResponse) VisitGetMakeupPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMakeupPolicydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetMakeupPolicydefaultApplicationProblemPlusJSONResponse) VisitGetMakeupPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMakeupPolicyRequestObject struct {
+	Body *PutMakeupPolicyJSONRequestBody
+}
+
+type PutMakeupPolicyResponseObject interface {
+	VisitPutMakeupPolicyResponse(w http.ResponseWriter) error
+}
+
+type PutMakeupPolicy200JSONResponse RequestPolicy
+
+func (response PutMakeupPolicy200JSONResponse) VisitPutMakeupPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutMakeupPolicydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response PutMakeupPolicydefaultApplicationProblemPlusJSONResponse) VisitPutMakeupPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListPunchesRequestObject struct {
 	Params ListPunchesParams
 }
@@ -4840,6 +7799,27 @@ type StrictServerInterface interface {
 	// GetReady Readiness (the database answers)
 	// (GET /readyz)
 	GetReady(ctx context.Context, request GetReadyRequestObject) (GetReadyResponseObject, error)
+	// GetApprovalFlow How requests of a type are approved (admin)
+	// (GET /v1/approval-flows/{request_type})
+	GetApprovalFlow(ctx context.Context, request GetApprovalFlowRequestObject) (GetApprovalFlowResponseObject, error)
+	// PutApprovalFlow Replace the flow of a request type (admin; audited)
+	// (PUT /v1/approval-flows/{request_type})
+	PutApprovalFlow(ctx context.Context, request PutApprovalFlowRequestObject) (PutApprovalFlowResponseObject, error)
+	// ListApprovals Approvals the caller may see, newest first, with everything needed to decide
+	// (GET /v1/approvals)
+	ListApprovals(ctx context.Context, request ListApprovalsRequestObject) (ListApprovalsResponseObject, error)
+	// DecideApprovals Approve or reject several approvals, each on its own
+	// (POST /v1/approvals/batch)
+	DecideApprovals(ctx context.Context, request DecideApprovalsRequestObject) (DecideApprovalsResponseObject, error)
+	// GetApproval One approval
+	// (GET /v1/approvals/{id})
+	GetApproval(ctx context.Context, request GetApprovalRequestObject) (GetApprovalResponseObject, error)
+	// ApproveApproval Approve (as a current approver, their delegate, or an admin)
+	// (POST /v1/approvals/{id}/approve)
+	ApproveApproval(ctx context.Context, request ApproveApprovalRequestObject) (ApproveApprovalResponseObject, error)
+	// RejectApproval Reject (one rejection decides the approval)
+	// (POST /v1/approvals/{id}/reject)
+	RejectApproval(ctx context.Context, request RejectApprovalRequestObject) (RejectApprovalResponseObject, error)
 	// ListAuditEvents The audit trail, newest first (admin)
 	// (GET /v1/audit-events)
 	ListAuditEvents(ctx context.Context, request ListAuditEventsRequestObject) (ListAuditEventsResponseObject, error)
@@ -4870,6 +7850,27 @@ type StrictServerInterface interface {
 	// UpdateDepartment Rename or move a department (moving under its own subtree is refused)
 	// (PATCH /v1/departments/{id})
 	UpdateDepartment(ctx context.Context, request UpdateDepartmentRequestObject) (UpdateDepartmentResponseObject, error)
+	// GetDepartmentHead Who heads a department (admins and managers)
+	// (GET /v1/departments/{id}/head)
+	GetDepartmentHead(ctx context.Context, request GetDepartmentHeadRequestObject) (GetDepartmentHeadResponseObject, error)
+	// PutDepartmentHead Name a department's head, or null to fall back to its managers (admin; audited)
+	// (PUT /v1/departments/{id}/head)
+	PutDepartmentHead(ctx context.Context, request PutDepartmentHeadRequestObject) (PutDepartmentHeadResponseObject, error)
+	// ListDevices List terminals with their status (online/offline from last contact), firmware, counts and clock offset
+	// (GET /v1/devices)
+	ListDevices(ctx context.Context, request ListDevicesRequestObject) (ListDevicesResponseObject, error)
+	// CreateDevice Register a terminal
+	// (POST /v1/devices)
+	CreateDevice(ctx context.Context, request CreateDeviceRequestObject) (CreateDeviceResponseObject, error)
+	// DeleteDevice Remove a terminal from the registry (its punches and records stay; its serial becomes free)
+	// (DELETE /v1/devices/{id})
+	DeleteDevice(ctx context.Context, request DeleteDeviceRequestObject) (DeleteDeviceResponseObject, error)
+	// GetDevice Get a terminal
+	// (GET /v1/devices/{id})
+	GetDevice(ctx context.Context, request GetDeviceRequestObject) (GetDeviceResponseObject, error)
+	// UpdateDevice Change a terminal's name, model, site, time zone or direction map (a new site resyncs native rosters)
+	// (PATCH /v1/devices/{id})
+	UpdateDevice(ctx context.Context, request UpdateDeviceRequestObject) (UpdateDeviceResponseObject, error)
 	// ListEmployees List employees (admins see the tenant, managers their subtree)
 	// (GET /v1/employees)
 	ListEmployees(ctx context.Context, request ListEmployeesRequestObject) (ListEmployeesResponseObject, error)
@@ -4906,9 +7907,42 @@ type StrictServerInterface interface {
 	// GetMe The caller's employee record
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
+	// DeleteMyDelegation End the caller's delegation now
+	// (DELETE /v1/me/delegation)
+	DeleteMyDelegation(ctx context.Context, request DeleteMyDelegationRequestObject) (DeleteMyDelegationResponseObject, error)
+	// GetMyDelegation The caller's delegation (404 when none)
+	// (GET /v1/me/delegation)
+	GetMyDelegation(ctx context.Context, request GetMyDelegationRequestObject) (GetMyDelegationResponseObject, error)
+	// PutMyDelegation Let a colleague decide for the caller while away (audited)
+	// (PUT /v1/me/delegation)
+	PutMyDelegation(ctx context.Context, request PutMyDelegationRequestObject) (PutMyDelegationResponseObject, error)
 	// ListMyFieldAssignments The caller's field assignments, newest first
 	// (GET /v1/me/field-assignments)
 	ListMyFieldAssignments(ctx context.Context, request ListMyFieldAssignmentsRequestObject) (ListMyFieldAssignmentsResponseObject, error)
+	// ListMyLeaveRequests The caller's leave requests, newest first
+	// (GET /v1/me/leave-requests)
+	ListMyLeaveRequests(ctx context.Context, request ListMyLeaveRequestsRequestObject) (ListMyLeaveRequestsResponseObject, error)
+	// CreateLeaveRequest Ask for leave (whole or half days)
+	// (POST /v1/me/leave-requests)
+	CreateLeaveRequest(ctx context.Context, request CreateLeaveRequestRequestObject) (CreateLeaveRequestResponseObject, error)
+	// GetMyLeaveRequest One of the caller's leave requests, with its history
+	// (GET /v1/me/leave-requests/{id})
+	GetMyLeaveRequest(ctx context.Context, request GetMyLeaveRequestRequestObject) (GetMyLeaveRequestResponseObject, error)
+	// WithdrawLeaveRequest Withdraw a pending leave request
+	// (POST /v1/me/leave-requests/{id}/withdraw)
+	WithdrawLeaveRequest(ctx context.Context, request WithdrawLeaveRequestRequestObject) (WithdrawLeaveRequestResponseObject, error)
+	// ListMyMakeupRequests The caller's make-up requests, newest first
+	// (GET /v1/me/makeup-requests)
+	ListMyMakeupRequests(ctx context.Context, request ListMyMakeupRequestsRequestObject) (ListMyMakeupRequestsResponseObject, error)
+	// CreateMakeupRequest Ask for a missed or refused punch (补卡)
+	// (POST /v1/me/makeup-requests)
+	CreateMakeupRequest(ctx context.Context, request CreateMakeupRequestRequestObject) (CreateMakeupRequestResponseObject, error)
+	// GetMyMakeupRequest One of the caller's make-up requests, with its history
+	// (GET /v1/me/makeup-requests/{id})
+	GetMyMakeupRequest(ctx context.Context, request GetMyMakeupRequestRequestObject) (GetMyMakeupRequestResponseObject, error)
+	// WithdrawMakeupRequest Withdraw a pending make-up request
+	// (POST /v1/me/makeup-requests/{id}/withdraw)
+	WithdrawMakeupRequest(ctx context.Context, request WithdrawMakeupRequestRequestObject) (WithdrawMakeupRequestResponseObject, error)
 	// ListMyNotifications My inbox, newest first, with the unread count
 	// (GET /v1/me/notifications)
 	ListMyNotifications(ctx context.Context, request ListMyNotificationsRequestObject) (ListMyNotificationsResponseObject, error)
@@ -4921,6 +7955,18 @@ type StrictServerInterface interface {
 	// MarkMyNotificationRead Mark one notification read (idempotent; the first read time is kept)
 	// (POST /v1/me/notifications/{id}/read)
 	MarkMyNotificationRead(ctx context.Context, request MarkMyNotificationReadRequestObject) (MarkMyNotificationReadResponseObject, error)
+	// ListMyOvertimeRequests The caller's overtime requests, newest first
+	// (GET /v1/me/overtime-requests)
+	ListMyOvertimeRequests(ctx context.Context, request ListMyOvertimeRequestsRequestObject) (ListMyOvertimeRequestsResponseObject, error)
+	// CreateOvertimeRequest Ask for overtime to be recognised (before or after working it)
+	// (POST /v1/me/overtime-requests)
+	CreateOvertimeRequest(ctx context.Context, request CreateOvertimeRequestRequestObject) (CreateOvertimeRequestResponseObject, error)
+	// GetMyOvertimeRequest One of the caller's overtime requests, with its history
+	// (GET /v1/me/overtime-requests/{id})
+	GetMyOvertimeRequest(ctx context.Context, request GetMyOvertimeRequestRequestObject) (GetMyOvertimeRequestResponseObject, error)
+	// WithdrawOvertimeRequest Withdraw a pending overtime request
+	// (POST /v1/me/overtime-requests/{id}/withdraw)
+	WithdrawOvertimeRequest(ctx context.Context, request WithdrawOvertimeRequestRequestObject) (WithdrawOvertimeRequestResponseObject, error)
 	// ChangePassword Change the caller's password (revokes their other sessions)
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -4957,6 +8003,12 @@ type StrictServerInterface interface {
 	// GetPhoto A photo of the manager's subtree, or of the tenant for admins, with short-lived signed URLs
 	// (GET /v1/photos/{id})
 	GetPhoto(ctx context.Context, request GetPhotoRequestObject) (GetPhotoResponseObject, error)
+	// GetMakeupPolicy The tenant's request policy (admin)
+	// (GET /v1/policies/makeup)
+	GetMakeupPolicy(ctx context.Context, request GetMakeupPolicyRequestObject) (GetMakeupPolicyResponseObject, error)
+	// PutMakeupPolicy Replace the tenant's request policy (admin; audited)
+	// (PUT /v1/policies/makeup)
+	PutMakeupPolicy(ctx context.Context, request PutMakeupPolicyRequestObject) (PutMakeupPolicyResponseObject, error)
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx context.Context, request ListPunchesRequestObject) (ListPunchesResponseObject, error)
@@ -5044,6 +8096,277 @@ func (sh *strictHandler) GetReady(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(GetReadyResponseObject); ok {
 		return validResponse.VisitGetReadyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetApprovalFlow operation middleware
+func (sh *strictHandler) GetApprovalFlow(ctx echo.Context, requestType RequestType) error {
+	var request GetApprovalFlowRequestObject
+
+	request.RequestType = requestType
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApprovalFlow(ctx.Request().Context(), request.(GetApprovalFlowRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApprovalFlow")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApprovalFlowResponseObject); ok {
+		return validResponse.VisitGetApprovalFlowResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutApprovalFlow operation middleware
+func (sh *strictHandler) PutApprovalFlow(ctx echo.Context, requestType RequestType) error {
+	var request PutApprovalFlowRequestObject
+
+	request.RequestType = requestType
+
+	var body PutApprovalFlowJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutApprovalFlow(ctx.Request().Context(), request.(PutApprovalFlowRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutApprovalFlow")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutApprovalFlowResponseObject); ok {
+		return validResponse.VisitPutApprovalFlowResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListApprovals operation middleware
+func (sh *strictHandler) ListApprovals(ctx echo.Context, params ListApprovalsParams) error {
+	var request ListApprovalsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListApprovals(ctx.Request().Context(), request.(ListApprovalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListApprovals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListApprovalsResponseObject); ok {
+		return validResponse.VisitListApprovalsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DecideApprovals operation middleware
+func (sh *strictHandler) DecideApprovals(ctx echo.Context) error {
+	var request DecideApprovalsRequestObject
+
+	var body DecideApprovalsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DecideApprovals(ctx.Request().Context(), request.(DecideApprovalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DecideApprovals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DecideApprovalsResponseObject); ok {
+		return validResponse.VisitDecideApprovalsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetApproval operation middleware
+func (sh *strictHandler) GetApproval(ctx echo.Context, id ID) error {
+	var request GetApprovalRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetApproval(ctx.Request().Context(), request.(GetApprovalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetApproval")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetApprovalResponseObject); ok {
+		return validResponse.VisitGetApprovalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveApproval operation middleware
+func (sh *strictHandler) ApproveApproval(ctx echo.Context, id ID) error {
+	var request ApproveApprovalRequestObject
+
+	request.Id = id
+
+	var body ApproveApprovalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveApproval(ctx.Request().Context(), request.(ApproveApprovalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveApproval")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveApprovalResponseObject); ok {
+		return validResponse.VisitApproveApprovalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RejectApproval operation middleware
+func (sh *strictHandler) RejectApproval(ctx echo.Context, id ID) error {
+	var request RejectApprovalRequestObject
+
+	request.Id = id
+
+	var body RejectApprovalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RejectApproval(ctx.Request().Context(), request.(RejectApprovalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RejectApproval")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RejectApprovalResponseObject); ok {
+		return validResponse.VisitRejectApprovalResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -5422,6 +8745,248 @@ func (sh *strictHandler) UpdateDepartment(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(UpdateDepartmentResponseObject); ok {
 		return validResponse.VisitUpdateDepartmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetDepartmentHead operation middleware
+func (sh *strictHandler) GetDepartmentHead(ctx echo.Context, id ID) error {
+	var request GetDepartmentHeadRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDepartmentHead(ctx.Request().Context(), request.(GetDepartmentHeadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDepartmentHead")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDepartmentHeadResponseObject); ok {
+		return validResponse.VisitGetDepartmentHeadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutDepartmentHead operation middleware
+func (sh *strictHandler) PutDepartmentHead(ctx echo.Context, id ID) error {
+	var request PutDepartmentHeadRequestObject
+
+	request.Id = id
+
+	var body PutDepartmentHeadJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutDepartmentHead(ctx.Request().Context(), request.(PutDepartmentHeadRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutDepartmentHead")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutDepartmentHeadResponseObject); ok {
+		return validResponse.VisitPutDepartmentHeadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDevices operation middleware
+func (sh *strictHandler) ListDevices(ctx echo.Context, params ListDevicesParams) error {
+	var request ListDevicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDevices(ctx.Request().Context(), request.(ListDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDevices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDevicesResponseObject); ok {
+		return validResponse.VisitListDevicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateDevice operation middleware
+func (sh *strictHandler) CreateDevice(ctx echo.Context) error {
+	var request CreateDeviceRequestObject
+
+	var body CreateDeviceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDevice(ctx.Request().Context(), request.(CreateDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateDeviceResponseObject); ok {
+		return validResponse.VisitCreateDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteDevice operation middleware
+func (sh *strictHandler) DeleteDevice(ctx echo.Context, id ID) error {
+	var request DeleteDeviceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteDevice(ctx.Request().Context(), request.(DeleteDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteDeviceResponseObject); ok {
+		return validResponse.VisitDeleteDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetDevice operation middleware
+func (sh *strictHandler) GetDevice(ctx echo.Context, id ID) error {
+	var request GetDeviceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetDevice(ctx.Request().Context(), request.(GetDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetDeviceResponseObject); ok {
+		return validResponse.VisitGetDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateDevice operation middleware
+func (sh *strictHandler) UpdateDevice(ctx echo.Context, id ID) error {
+	var request UpdateDeviceRequestObject
+
+	request.Id = id
+
+	var body UpdateDeviceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateDevice(ctx.Request().Context(), request.(UpdateDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateDeviceResponseObject); ok {
+		return validResponse.VisitUpdateDeviceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -5823,6 +9388,98 @@ func (sh *strictHandler) GetMe(ctx echo.Context) error {
 	return nil
 }
 
+// DeleteMyDelegation operation middleware
+func (sh *strictHandler) DeleteMyDelegation(ctx echo.Context) error {
+	var request DeleteMyDelegationRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteMyDelegation(ctx.Request().Context(), request.(DeleteMyDelegationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteMyDelegation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteMyDelegationResponseObject); ok {
+		return validResponse.VisitDeleteMyDelegationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyDelegation operation middleware
+func (sh *strictHandler) GetMyDelegation(ctx echo.Context) error {
+	var request GetMyDelegationRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyDelegation(ctx.Request().Context(), request.(GetMyDelegationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyDelegation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyDelegationResponseObject); ok {
+		return validResponse.VisitGetMyDelegationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutMyDelegation operation middleware
+func (sh *strictHandler) PutMyDelegation(ctx echo.Context) error {
+	var request PutMyDelegationRequestObject
+
+	var body PutMyDelegationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMyDelegation(ctx.Request().Context(), request.(PutMyDelegationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMyDelegation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutMyDelegationResponseObject); ok {
+		return validResponse.VisitPutMyDelegationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListMyFieldAssignments operation middleware
 func (sh *strictHandler) ListMyFieldAssignments(ctx echo.Context, params ListMyFieldAssignmentsParams) error {
 	var request ListMyFieldAssignmentsRequestObject
@@ -5842,6 +9499,248 @@ func (sh *strictHandler) ListMyFieldAssignments(ctx echo.Context, params ListMyF
 		return err
 	} else if validResponse, ok := response.(ListMyFieldAssignmentsResponseObject); ok {
 		return validResponse.VisitListMyFieldAssignmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyLeaveRequests operation middleware
+func (sh *strictHandler) ListMyLeaveRequests(ctx echo.Context, params ListMyLeaveRequestsParams) error {
+	var request ListMyLeaveRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyLeaveRequests(ctx.Request().Context(), request.(ListMyLeaveRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyLeaveRequests")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyLeaveRequestsResponseObject); ok {
+		return validResponse.VisitListMyLeaveRequestsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateLeaveRequest operation middleware
+func (sh *strictHandler) CreateLeaveRequest(ctx echo.Context) error {
+	var request CreateLeaveRequestRequestObject
+
+	var body CreateLeaveRequestJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateLeaveRequest(ctx.Request().Context(), request.(CreateLeaveRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateLeaveRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateLeaveRequestResponseObject); ok {
+		return validResponse.VisitCreateLeaveRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyLeaveRequest operation middleware
+func (sh *strictHandler) GetMyLeaveRequest(ctx echo.Context, id ID) error {
+	var request GetMyLeaveRequestRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyLeaveRequest(ctx.Request().Context(), request.(GetMyLeaveRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyLeaveRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyLeaveRequestResponseObject); ok {
+		return validResponse.VisitGetMyLeaveRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// WithdrawLeaveRequest operation middleware
+func (sh *strictHandler) WithdrawLeaveRequest(ctx echo.Context, id ID) error {
+	var request WithdrawLeaveRequestRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.WithdrawLeaveRequest(ctx.Request().Context(), request.(WithdrawLeaveRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WithdrawLeaveRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(WithdrawLeaveRequestResponseObject); ok {
+		return validResponse.VisitWithdrawLeaveRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyMakeupRequests operation middleware
+func (sh *strictHandler) ListMyMakeupRequests(ctx echo.Context, params ListMyMakeupRequestsParams) error {
+	var request ListMyMakeupRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyMakeupRequests(ctx.Request().Context(), request.(ListMyMakeupRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyMakeupRequests")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyMakeupRequestsResponseObject); ok {
+		return validResponse.VisitListMyMakeupRequestsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMakeupRequest operation middleware
+func (sh *strictHandler) CreateMakeupRequest(ctx echo.Context) error {
+	var request CreateMakeupRequestRequestObject
+
+	var body CreateMakeupRequestJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMakeupRequest(ctx.Request().Context(), request.(CreateMakeupRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMakeupRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMakeupRequestResponseObject); ok {
+		return validResponse.VisitCreateMakeupRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyMakeupRequest operation middleware
+func (sh *strictHandler) GetMyMakeupRequest(ctx echo.Context, id ID) error {
+	var request GetMyMakeupRequestRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyMakeupRequest(ctx.Request().Context(), request.(GetMyMakeupRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyMakeupRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyMakeupRequestResponseObject); ok {
+		return validResponse.VisitGetMyMakeupRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// WithdrawMakeupRequest operation middleware
+func (sh *strictHandler) WithdrawMakeupRequest(ctx echo.Context, id ID) error {
+	var request WithdrawMakeupRequestRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.WithdrawMakeupRequest(ctx.Request().Context(), request.(WithdrawMakeupRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WithdrawMakeupRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(WithdrawMakeupRequestResponseObject); ok {
+		return validResponse.VisitWithdrawMakeupRequestResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -5938,6 +9837,127 @@ func (sh *strictHandler) MarkMyNotificationRead(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(MarkMyNotificationReadResponseObject); ok {
 		return validResponse.VisitMarkMyNotificationReadResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyOvertimeRequests operation middleware
+func (sh *strictHandler) ListMyOvertimeRequests(ctx echo.Context, params ListMyOvertimeRequestsParams) error {
+	var request ListMyOvertimeRequestsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyOvertimeRequests(ctx.Request().Context(), request.(ListMyOvertimeRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyOvertimeRequests")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyOvertimeRequestsResponseObject); ok {
+		return validResponse.VisitListMyOvertimeRequestsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOvertimeRequest operation middleware
+func (sh *strictHandler) CreateOvertimeRequest(ctx echo.Context) error {
+	var request CreateOvertimeRequestRequestObject
+
+	var body CreateOvertimeRequestJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOvertimeRequest(ctx.Request().Context(), request.(CreateOvertimeRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOvertimeRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOvertimeRequestResponseObject); ok {
+		return validResponse.VisitCreateOvertimeRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyOvertimeRequest operation middleware
+func (sh *strictHandler) GetMyOvertimeRequest(ctx echo.Context, id ID) error {
+	var request GetMyOvertimeRequestRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyOvertimeRequest(ctx.Request().Context(), request.(GetMyOvertimeRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyOvertimeRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyOvertimeRequestResponseObject); ok {
+		return validResponse.VisitGetMyOvertimeRequestResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// WithdrawOvertimeRequest operation middleware
+func (sh *strictHandler) WithdrawOvertimeRequest(ctx echo.Context, id ID) error {
+	var request WithdrawOvertimeRequestRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.WithdrawOvertimeRequest(ctx.Request().Context(), request.(WithdrawOvertimeRequestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "WithdrawOvertimeRequest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(WithdrawOvertimeRequestResponseObject); ok {
+		return validResponse.VisitWithdrawOvertimeRequestResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -6372,6 +10392,75 @@ func (sh *strictHandler) GetPhoto(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// GetMakeupPolicy operation middleware
+func (sh *strictHandler) GetMakeupPolicy(ctx echo.Context) error {
+	var request GetMakeupPolicyRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMakeupPolicy(ctx.Request().Context(), request.(GetMakeupPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMakeupPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMakeupPolicyResponseObject); ok {
+		return validResponse.VisitGetMakeupPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutMakeupPolicy operation middleware
+func (sh *strictHandler) PutMakeupPolicy(ctx echo.Context) error {
+	var request PutMakeupPolicyRequestObject
+
+	var body PutMakeupPolicyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutMakeupPolicy(ctx.Request().Context(), request.(PutMakeupPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutMakeupPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutMakeupPolicyResponseObject); ok {
+		return validResponse.VisitPutMakeupPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListPunches operation middleware
 func (sh *strictHandler) ListPunches(ctx echo.Context, params ListPunchesParams) error {
 	var request ListPunchesRequestObject
@@ -6718,209 +10807,314 @@ func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, id ID, params L
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1LjxtJmthf+UAv0KxZFotVkrpbJQwWNWpJrWl1d02VND1eUWYGM4NkdGVGZEdEFostC9iDAWOx2NMa",
-	"e9iTFxifDdiHPRn+Lwu3d/0vjPgiIh9kJB8llrQz0yepmJnx+OKL7/1424lFlgtOuVad07ednEiSUU0l",
-	"/vW4kEpI87+EqliyXDPBO6edb3PyQ0EhxscwkSIDTm/0yP7Q6XWYeeuHgspFp9fhJKOd0075UMUzmhEz",
-	"akZuXlA+1bPO6YPjk15HL3LzptKS8Wnn3bte56kU2er8z3mcFopdU0jFnEoYi4InLdOa1TUmnQiZEd05",
-	"7SRE00PNMtoJzfz8C/MyjpgTPasGZGYmSX8omKRJ51TLggaHLwp8c3XkFyxjuhx8abkpPqwPmNAJKVLd",
-	"OX0w6BmIsazIOqcnA/MX4/av43IexjWdUokTvRSroHty40FX5PkG0GmxO+DeGdioXHBFEYXOpRinFM8w",
-	"FlxTjjsneZ6ymJg1HeX2jT//XpkFvq1N+GeSTjqnnX93VOHokX2qjvy4OGNzi2ccLp4+hof3H3wGefma",
-	"3wmu6izW7JpoekF/KKiyS0oSZgYg6bkUOZWamQ1MSKpor5PXfjIbSegS+n56H0/D/3l/BTC9Tk6UmguZ",
-	"LH158uDTxqefBz7VlBMLuPqU9xrfHYdQrULT136Qnl1+bT1vyi/F+HsaazOjAxAT/LHbbBgETchfzsSc",
-	"g+AxfQRmSGAaGAchQcWEww9ylJNFKohBOHpDsjw1s3712W++PPz65HdfHD48/+5lJ7B/muWpWFA6YskW",
-	"V8yMnTNJ1YjobfG216kt7vRtbXUJuSKnR0fEYcxfWDD+ksQZHRaDwcmnBhS/NHswWwjvYOkk6tspj2MJ",
-	"OOUGNp/O7ZBY63Q0E4Ul9CWN+eykRmM+O9lMY1bXludf0GsW0x3Xk9BrmpofRpnDLTf0WIiUEm7Gtsff",
-	"xLmXMwokz4FxpUmaIlQ+UcAS6BLgdA6CU2AKCCg25SQ96PTqt+j4JHTh8pRogzZLV+7eSeBdKYSmuDCi",
-	"QLvVJFTTWCswhJ4XabpMoy7wI3MzvicsHUtxRXmFN+WWgwAuEqafXDtK2gSiwVJLRSsE9tjWL3JzAUK4",
-	"T2ItZMvlMqsnYzOS5XQtH0uR1g+t9niHOxjPCJ+6nQQxp7GECiRxyijXI5YHV7Al0ZD2GjkwrNJgIqd0",
-	"01P7+9sN9x/nJ4YU12DX84fXHKw+cQWgxmrr+3+zFmFeMBVAGqZp1vzPOsZbQ78KO4mUZGH+rouBp283",
-	"Ic8yXHD+5iChDf1KKXsMOdGaSnOf/sPrweHDs8On5HDy5u3Ju+7r08M3zZ8O3j5492ehc3+MMD133PCW",
-	"EkEhpTmBLXn8cWAZnM5HtxYRlgC5spyl4UNAfWw5AeWG1r/uzKfq8/udXmcafz846fQ642TwsPZdte4v",
-	"aE6kzoLkKJaUaJrsxIe3vK1WRH0bErNw67ckZpZG7rLi0N3GxfXq22+MHAJ/BcbnPC92xT8PjTrSOAVh",
-	"Hc69D6yW9o0rWL+xfVCfGrZ9LOpTLeGc6Hj2B3FSK5t44oSCgAiRpiPFtBfKGqKWLCjMZ5SjmOPlCpgT",
-	"BZxeUwmSmjljI9loATjKKZgnC/wDxAS/tCK0EcpyKjOmNU36cEm1ZnyKL45YoswIr9/gkEJSI1kx1Q+I",
-	"SL1OTGQy4mKLE+/diiIl5YHflqrQjLB0q/WVqoHdz8rzGVENLtE8oKcG46DgmqXNI5oRBYpqIOA/hq4R",
-	"U7nQ1gIAC6oPgtDdkh5nhJMpvbUQ2U7OZ4LTrUDnJdB15OPCvPOu1/FIFlYnUnZNLfY2oZiRBeQFj2eA",
-	"FL0kWBuBs0ynlCa62Ejr/B29tG+bcVhGf3TwuCPWVUfAkpE5AdUtu7aOGiR7NcqxhKe7cUK/7dvwwRop",
-	"WFLbNqLPHm/5ijkKnwBJEkmVemQQSi+M7meGhDilRKKm2GsuetDbmV7UBeKzw78khz8ODh/2R4dv3h73",
-	"7p2E5d893dydGdqtrWElSdj1iG9LIba/6Bm5eW5ffmBg0Lj3vU7B2Q8FdS+YNe6JFKz78qV/r9UIVV30",
-	"dbdxH8JbKXR8LNHNL+A2gtvPpOVn0vIzaWklLa137bJchTctoCndyA4pneigTeEpo2lyphSb8hbDAuEx",
-	"TdP10s6dKAP+m/Hilhd5R08GT9SdmE+EDkuRShOp1b6ESPyrGrLaj1tB4wxCFHsJE24jE945yD0s697s",
-	"2hXdH2w3g3ULEO6DkS/fz4/Fz3EdT6S0c4Q9lCunMDEfNV0kUyomlMdUvR686UuSsEKNsiARpkqR6RYm",
-	"fjtJ6dzz37Vu4rdMsc2IvcT9AWeBeEbjq0PGofvT7//+p7/5/QEQo+nHhdIio9KZXgqtWEJRoS23+whI",
-	"moq5dUQpyjVoASTPpbgmKeRU1sw1nyjIRcriRb+zav22M4V49da3ZRdXNo4RguUzt7OdIRkzGacUulFM",
-	"uaYygj+HyCNCdGDAQ8z2F1PBoRvlgnGtop4BdEqJ0nCvh7YURdPJITMjKBprxqcHAWjhDJuu2AuiXziZ",
-	"BCfb+m5WH1YSw/FgRWQwEPWIviJXDmBYDAb3YvCvwD//9e/hwWAwGHR6NcolinFaI1u8yMZUVtSgYvkW",
-	"vAYUFoYBrr8crWCeho74S0pSPVu975W0s4Jy11Qq5xZdP6kbIzTt8ywXUu9Ka2KRFhkPPmonJUaanAeC",
-	"K3JJSaJmlGqQYg4W2tA1V3RGSUIlMIVPjmuWvLqvvr5VM0W5vq3olIXABVUYKLBiNtYiY3HYbe94fO1h",
-	"uapeJ5GLkSx4+Etq4L097tcPKcCTJoSlbctgUy4kTUYWIs0pN9rzCm4dsy1jO4NX6OGy485BqvqmXHUF",
-	"qZ4Hdgmf0HE5OrCbrJQuyyb+hpcxIQ/rISGHDweBy5/aadcMcvx5YxT8c2mYJcCkKOaYkYN7FVPGb+e5",
-	"Tc2ngTA5VLhXteYml0J10TCH0kTslu9iPm6rmh6vjQFbMlhbZ4pKi2lzvbeOD7Mg2RAg9kJMRaFvB3OS",
-	"BmwZF/RaXFHvLaLKUGzvMIpJmlIZdE9IOpFUzUYaI2h2BWtIcf1GaDZxwYmrdG4skkWY1N/Gs0Q0aYfd",
-	"25AladlXkRdqBmYccNFj0K1CQ3rQ7/cP6sF2bxthLp3B8cPB5F58cvgZOR4ffhbfSw4/p/cnhw/Ip+PP",
-	"4s+Th3Qw6YSAtKUulYqYpA1J4MfZ4eNvUGMJav6Gxb2XTq+ZdhOW0v3/+V//9V/+4T/96z/+t5/+9h//",
-	"5b/8z3/97//00z/9j//3V//wr//7P7c7a5bR87sZ0TAjeU45TXowEbKM9dICpCiMjM1PS+m57+BsXnb/",
-	"7Sc0Zon5IcEAuT5JiczwjBrxkEuvb6dy+2Ah3H7PoqlDsPIYKvBu1Lvrl2AfGmPjUr23umg4Lm4lFkWI",
-	"Jr7Cp0YiLydVwLjRdqycLni6AMHRqQy5kXhq/GiwUXgK6adLawoB9dvJJGWcPk5FfLWjhnJplLM50zOj",
-	"h6AL0mPfDwUtaILPRKGBUz0X8qoPhjgoKq1bPhZcaVnEWln/PdMgKUnTRYnSGMU/5GZU5GqfKMgEF1pw",
-	"FkNsVgxdcwdBMR5TGAuhD6pYAMsIZ0QhdCUd2/BGfLcHNFXUZgmYd5+dX8KE3Qy5GW75oZ97TtB8baaN",
-	"hZQUYwrGC2BagZhM0JetocgNxXtkv0SoMAUZkVc0gUhYaEe9ISdxTHPtoMR4U6udM56IOXRdDCx8dgKz",
-	"AyA8gUlKplPzld8mLkhBwhSZSkr7Q76i3Zmdj0Jxqs8Tyg06Oqeyea9kc0RXW1hi4qFIcjfHiOiRhUAg",
-	"GD3AOgzNGSEdDXq9A6BfWte24RLlRM0Vbvc5TUmuaDLKQs75JgI21gfdM55IwRJwI1wYRdFOUs7MuP70",
-	"fqfXYd9eglooTbNXuXnnwEts64hAfW0tO/Pj70BL6ucSIhrnM6FFQA5ZBEN0LtmPZZiNkGzKOElDAGgh",
-	"sLW9GiKeUv0RTOwJff95d88YYJONKSfmJJ6YF1dSDJZlBcqhkCkSET0rsjEnLB2ZX5QWORgCbebt3XJz",
-	"RiMsJB2FkzC+my2AQMIM0XQUEkO0JJ0UykgftD/tQ8FVkRttmSYjlpEp9eHGm2d3aw7REMXZZILmRIt6",
-	"mAVyCt/ndNqDnE+NrjSn43ybeWaUTWch5p5L8wDs82VkN2w+Zzc0VVth+dax4ZowPsLIqpbzNouQVBsi",
-	"L7gzlYJFZeVZGyZUbXcJJDWHtRVKXphX0b8wIycPPg0QhS/PDk8efLoCKktDDKRvPP3beCpqxZ1nUczi",
-	"sxGAFpXNIiThN+5DiIBNjTTy6uJFGS3oP9gqfne7Mbk5g5QpmsCvz588g+6zJy+hzFszb+FO7Jmpg21m",
-	"nrPEmiXD2IqP3wtZt3K02fisRrhVA3dbOcwTRwADWk+JvJ8oePK7508hTgnLaGJNjxieacGoICZSLoAL",
-	"Tg/68Ni8pqzAnUshJv3ALpf9urk2lM2KeKMrLuYtlkH/Zlie+c5IyqHBekC4TRXiug/fWaG554wMGZWk",
-	"KQDNJdOaciAKXr18fIpY4ZLa9IwOuWLaiEwoGP8ouJMIb0fVp7na6ro/y5W17l+FjceZSGga9u2KiZ4T",
-	"uYX7KngObk4/Q228Vqx6Zve0/tCNmKaLhFpPxKrZsAVyNYNjm9Vye9Pk+1gfa0Q4yBQpkSmj0t6hpRho",
-	"VECN7iRpTolWG29IwgzuxoGpzqk0Wk5B0sMZUTPwbxpkHRu9qTv457/6u88B9VNwuWqKZO5yh3wGaJWI",
-	"23i9+dSzkNULKiZbcVYzyojWotEDKXD1oxCTTq8Cgl/g8jitx/SqlNmXggRukTFqnS7qPQx4l5QngDtI",
-	"F+Y4lPfkKKvrmxM6f1VLKN3ZAJdRPRNJnV2b8d4EM18MZDxT3sLiVPugnKcCysYc1tpx3DYLG9PJR8u+",
-	"RpRmj4zIaRQ9/CPn1f9R/AwBQLEfA7fqVwsvv5E8hzlLUydTh7SqDbmyDQpbX72bPAimKn9+qwxsbUgH",
-	"ZCSeMU7BufUq2+I1SVmCBrFR6VcKIKl24YaretJuDrlagEbA6Gf5cNziA12fjrni7q0RrdIG3GrbrQAy",
-	"0zpXp0dHCbki/YRe+3IE6mgLUIV81pUNthLHzCkEDxcNK6tHa9M50axx29hJN4YXj26pvQtuZEcfg1fe",
-	"MK4Y4pX9z6jgMZXmRdy0JEmSIlNwMSednpnozTaBso6uh2ISvvDsrLIVCmYjVpCRWUkMoz+AJlN6CpxO",
-	"iWbXhgG69d5CttjVkIAhOaPrMpwnTb+ddE5fb3FNbAjQuxU4bU/srxjfrDEapPrKvOjcM97Nte6jS5Tx",
-	"X4jKfs8pkeZ2rjuxp0KCpN9b2y0iM2JFwC9MNWZ42ZN0Q1e5YeBCetZqqNWJ+aW5MNvd19V2xYJrM7O0",
-	"unsbS/HRzJvDnumNHtlkcLVGJTP8KCYcxGRCJdbfcaYdAkZOPyxy73gCMtFUAnG7tknmJf32t5rbhB5J",
-	"NdaAMWMU+cgNEVbll+i5iDHxeDdrnzPTtxd2cA4O66pBS++Sr+MR1CbGGJjK31Gn2jXhFCXe25JWSWPK",
-	"rnfcpoqFpFtqKbZQxfZc9hLfDyaatd2Bl45k1uznc6IcpYRu6TBx1+Ngm/uxKlDtgvVKFDKmW5GvS/uq",
-	"jexKmFVQ1n31W/cammkmbNPr35l3trC3IL0tV16tpjrBJrI0b8jSRW+VD75yVL3ivpa1Bq8kfrEPh60V",
-	"TT5WYK/dRo077RJdYmBM4kWIJX0pJPvRCDUp+NdcjKPRki0fCrOoMnRpMBg0Sm+FIqBiqbZn/o+lQq5f",
-	"1uBxtRdQmLhZL8Gthv+rUea8y6tU7w8guqtXP75WzNhWYVyO8nWuZ+hGXvKJDnpA4Dt2+JQZjKBKObGy",
-	"GxlKYR4LCWOhZz0gkoJfdSCsd1VoX3EAZ7nQlMcLuKILiGdCUQ7jhefmARq7Saxv9+I6+2XpoC9JfEaW",
-	"ROHNvtyNJWHKkk+rAvC2Yu8dSq9NYtIUOdZ91wjX2CA0BNwBt+Qzy3jkANN6Fy5LvlnmVyEqaSOiWu+v",
-	"FeXM3Uoyxlv4hpqd14pelWNZn7qRF4WhjHM6xuxumQm+wF9mBZlTZv4jOIbB3DAiMvODyHNhuCK7Fijk",
-	"sx+L9rmluGaJDYv3c0/izKw55zgN8o33muOlDxFc4hd5PqpFiN+JS3vncLmNq6hXKFuP/LWDfYdEqwT0",
-	"xu/8u0YM8MC7o7oD2lVAK/dVW2qvcUa1cLZdygqUGHCbHLIlHKnMRyf9e/3j1ZCdDbG8tbDIciQfGFmP",
-	"OH5wRwe/nWDSRIE3rdGn8YxwTtMqgmoSZwcNnKnt6f7g4ac7xiUvY8ba092P7OuJxceTf90KLuhk17qO",
-	"ewR6aGkXlCRnadqWB7JVYKa1R/jIbuhqIwqBnhENREqjLkFGCZ/PWEoPOpuismrpFcvS/hwywhcwp5L6",
-	"uECzgN0itKpUjI0Rnhc2Gv12Do33DmVv5Pc0BguuVTQjs0vnWZm3v1ZicEaHVr9ERdmcGXjk0w7bXQ67",
-	"V35cl0Wl6DWVTC+ayvPECApzIrmNWIkl0ywm6eaMtC1SpC6ZDlXUssUZ9pY14LTLjTplr8prDZSOUKCK",
-	"sTVi9ozyG8VSRXW74LrxyzzLAIEsJx1ZPXZl6m+q4Bst4Ltnl4ef34fu3Nx+Z25CVQvTWmkCZEoYV1id",
-	"6r3XtnUxq5tR04xwC89Ba0mrPVdxsrrGaKzUck2JDQbbNZULPco2Sj3F6NatcGr1qJtL2U0+M3fnVqJZ",
-	"dbs2JuDvxS6zUsqXTqhEt5ONKPYRHh44EAshE8aJpquXcmeMrpcBQY7gU3xXkX0Vi5c8CUIqjTaR0hbW",
-	"zQ6gtP0SF56imKaPsKDMaT10pQxxjFnSYjXb+o7sWOFl9wol7Zdk3fe20GwD6iermdShSpiNi1OdeBvi",
-	"70NqRebzsQRWM/ltqird4vbuyvd+vmJ/FFdsFeWaTunNYYbvy9C3x7+NdvuN5p2aHb/l3VW7/hLqoVy1",
-	"XbkGZ9O//QBKxqPgKoyYSTGreHUUxgFB2nCeL40ZWtitx1zjdbCyjd9GNXmI1r2sXY0lE//ZN2dVMDA4",
-	"TlBpQmeKkaPLGeHTGWE7W42cQcAGqYdq/8dUqVG7oc4H5IXy3S9pLHiiarVjnTcEhwP3aTBEdEVtXaUl",
-	"5sloNfbqV5TIelp3TQpWmy2UCI5XKnCwDUgsL7CxnAZQ3LTBIy/nWo0c3TFA6H3rm+9Sac6yke1WFtIG",
-	"XN3Xpte7GjQIKUniq2dU/Pry229WgTWhRBdyiS83X5lSkWEISsCyUMnRKwjspoTXKZ/2ICX6DXQtBTs4",
-	"xdo9CkUSrOTDAdmKEdT97ypUteYF4/TSgqfXOReM6y3r1vQaaw2BaUUK2t7ksbzKpxamWy+tBHBjFW9a",
-	"Z6qkneaiw3Hpbdx1D4F1N6Fzx2OxIT8yoQl0x3QiJAXFsjwts7/Dwe0T11xsywgeLfK2gFOxl4purlUZ",
-	"ZonV4On37pfwZnukeCzS1EV8bYse5RXdiB541RH+t9LbN4hjHyfi4t9OiIQVwW+JV3XRpjWzGM+vtZ6T",
-	"U1FaijYVtn8bbbkQPrxyDZ1vrZnFeEJvwsNuXX7PjrFVWau1unwJhcaWa/trhWuVaLLDndix1NvyBVzW",
-	"otZrr0tbdXOHNmS9No+9S2e9w2cXx8omd8pvq/C+qnhseSKuPANaJ2iiRr70Svh8KgT7jo5nQlztp13N",
-	"e9aDbTCzkMx+7ZNEdixJtiVX3SHdB/N86utprr4Bio31ZdwZPK4qw/3JH4WisaQBFXo+UzQeuVoCFMZE",
-	"0U/vYzM7xqdwRRd98H0X0wXMqKSnNikXmAYu5s3iQna0rydf/eah/PzZV//+B/ly/v2r8y8+f/7i/C+f",
-	"i5MX5AW5nH8sVCmhsAZnvqApu6YhBWEXZCFa0yxvUqzjXpDVSZsEZE97Q4EQXx9ytSQD6tR2UrD5RNAd",
-	"doadsiCPKuKY0oQmB8ECFddV+fjVOIy5Bc0hS3wpyGULSWvhi+t6Dt3te+dZq8TIl0dbXeKESaXhBL76",
-	"lXeQ+I86rWUGWipcfFOkqQUbF+UoPnJgq7IPJay3yDi1gd8e/A2IVWjk+vnVl70MFY8dTZSqr2ULpN+H",
-	"o2D5Hn0sn4Fbx22UhyVavdF1sES7S3L4uoMe535Vd9MXX/uFWXIJznrD0C2M5zt4EBxVXU1IzMlCijTt",
-	"uyf9WGRHBlwKUxWbxsNS1ts6PGSVRK85oT0i3cdDNhePuwOSjX2bya38F/7l9XW4llZvp1hdrxUHCsn0",
-	"4tJM5BaE9tKzwtYZsX899aT519h4GJeF1GzJtmrQyjbLxhCY1fRKckWg+3//+u9++tt/PLD9cjMxZik9",
-	"tITbEDqeYALmmMRXlCd9OJ8JThVKJokQEnzIsYJcqCqYw2dokozC2fnzR0MuaSY0XRft0ahRnmSMK7BB",
-	"SVA1U1G9su6qXQQ2n+oP+ZD/4hePBb+2tXhU/xe/ALQN2nLpnGRuTsXJFR3FRNE+PLc1QeyDi6eP4d69",
-	"ew/78ATLkcalGQWiZ09eRkC4mlOphjx6O7QoOOycwut+v/+mB8M6Mprfh51+vz/s/EeD2e8iK8mRK6og",
-	"+gv70i9tJ2ns/f7LCLr4Hzj+57/6u5PBoAc+rvLB4KA/5HZJ929ujh7c3IBhLea4yo7nUVtv9cjXD1TN",
-	"HPHIcKvoEVT5zr5ruhpykiQQ2aTvU3j9dmjD+4cds0vznf2f06+HnXdvoj646DezNEaVSzqEgmMVEXsI",
-	"/pQMLpvjic6/vXwJR9fHR6TQsyOsQBuBpLqQHFs3z4TUhylGBjYcE91ff/fSFusjIIUm2ELQGfztK324",
-	"pDwZ8sjMJST7Ebd4Ctb54Aqd1z0G+AuNQHBXjFboGZUQHV0fRxiv2IcLkVJ1CpFHvwhL4WSKptdUHfQg",
-	"cgF00ZCbB0zWsBZUMdaSUnttbJUuSXMhNX6JyG7Hg/lMpN4XfNCHM25XUlYuZIlymAj3B/dt7ZmUxdS5",
-	"h1wX/7OcxDN6eNIf1HLj7X0/O3/eqZVH7wz6x/YtkVNOctY57dzrD/r3sBiwniEROpphAfYfra0e+YIh",
-	"mgjV5wla4rWr0V5JQPjlyWBQq9vgwqpLVN2t/b+bIdT932BJg4J2Tl+/MWJWlhGjNXResGvKXXQTmSqs",
-	"KpKrzhvzzRHWfVq7uQtX4+oj7M1O/a5muQyPVC7tyJePWAcPMyozALFYlxBNjJLpidxBEE54VROmD1GG",
-	"UK0AM7JD1TIarcpEkoxqrJzSYqitXjl6bFn6u97GN18YornNi0+lyLZ576XAt5iB/A8FRY+Ju1Nlw/Re",
-	"7Uw3Othax7JKcTXSsri55UjNvuHB4R7sPNrSJjct7c0dXoylRuahy2/eAIeSt74n5c3AFHQcUkvC0h5w",
-	"OjeczYpEXaTV9euB79YviJ4dYbcr4uKChdLBLm44EjClCldsxvBW6FZssRR0jt6y5J0flAl+iNz7oAeF",
-	"KrCgr0JbEDFc8zcXOI6tBUzyfMgV5YkCpqvyQmU/2EanU8xNRA7l8pcdv1V9OLNrmwt5pUAYeZBgESN0",
-	"o1se1KQAZw4AZ5iW5vSrXzk7wX7wws3gw+7fNcVsV0TjztCyGZcRwEp8Qe2dbv+KOZOgrUyEsp3g1uQF",
-	"FYbY80L5uNEBuIG3eraEtmVfhDDOPrUWLHzLysySaHqIgitNsHUQiV2lMW7/tomNvlUhdO+fPIRICzHK",
-	"CF+MnCFFRdgxZ4mHuIYEd4E7jdYRfyKI80JMgXGHMq6FZA9am1lswhNhzTceUVbOzjy/s8OrNaHY6vTu",
-	"t3WeSPbAL1wPC9R2qw4WpKmQQFdIIGnabG7xifKfqIP1EHeDtd/Ni1Jt4nTeVJesomR+bizJVlAXabK0",
-	"Uow38OWK+3AuqTI6NZ8CMUp8/VVM3pobtpPa0qmojWG+lYGJcrqUfVlMsJA7Ug8rdE5IxtLFwSnyJqLM",
-	"zCnlIXbiUqxelsFd+0erpSyuPxGqcIEHtoytrbhYs8OsFf6/qL33IYT/Jqy+5bayIsQzliaSupYyTNU0",
-	"cgwbXZV/cyJLm//2Qv5dyr8VKNvk3zqw35+cmVnq9jboEkDThZ5JUUxnUIKooSPKaecN9q0L8QPr8f2i",
-	"Dvy7uMLVBC40Yps7fHwH04dOyXu93/+E7EhAmtjcPInV+4o6hOUbKbWaSfOQvsDflw5pExu1H+1jV3Yk",
-	"K5rkelE3nnW5KK9yD7ioLMAhFGwz4azb2eADIUH96XtD7BlK9muQYFfK+/wLjJDLfUpPE4SvMJXvA15i",
-	"m1r0gRnxBzy/C2qYjhG+M3HdvM/QzcS1EbkKji0etQKj4HsrMisbOxy03fzyiqzl00/Ktz48l37ZZMgo",
-	"ppqNuk22MOhmW/09WOLKgq3b4cdy5/S2YV0U/ZayJ4bur4Loshjb5RsBxieWYO9/IcG1rbdJLy29CEMr",
-	"++HfjGnPw7JNsKmwc09iTeU57Dr/oqK0lnvXc/5GifY4Jj0u7irpPKmqKtwFifTDfxQpp9zbB5FxONQq",
-	"VKwndEcMG8G2q8i/JSlLQIq5cz7bxZqr5LLUoStKzcF2hIXcar+u9wNMWErBtn09eASMXzeGNOqx7a5j",
-	"u0xAZHu2/tKcSQRc6Jm5y0yVLSYKnho93arJUszNMxzTD+Dav66MMORllwoN6J48s4tDlZzZlmwEVNU+",
-	"GGvapSS+Ui4OyyKM32nPMhVXIBedkCFF3DXbbWcbQZpd9rCtUKzEDxeFsRqP1eI48V1wdxjqzbprmBWp",
-	"ZoanHBkGcui7c1bDLyUzsbQZnz9mnOACN/WGT0Oh6B9WuGl0cw66Gu2T976+dqIavcX63b97cfk7g4WP",
-	"L38L3SJXVGoYL5ZNjwfb3vQjbX5xXpY2qb+klfjJS//FTkC+5klf5JTfZKk9dnUoJhMW00TEhRFF+rV7",
-	"lqV9/Ld5KpvRZdXi49e6H5cWAt8CDjzgoOs7TzAOj2eMU+cAesKnKVOzLY7Ca5Wb4N/5AHLEOhliX/rW",
-	"GoZ0F+rWB5IkPoqq9YGO7TGy6/rJ1fi8DUzCwGlbigHilBKpzOsitzGD9qUt78KylxY5yK3QIijDPFeq",
-	"QFM82vPRyeekEOJblvj1fKLKJkQFN7oivq5WPW1mTHpWLvuxj2O+M5+tm6Rmar9LgXVpZwFkQwDsQ2rF",
-	"geoOWevRNxT1Nxe+V/eBldHGjCeq3k4aDdTbS7uIbIiZh0QpNuWbrfJYeves9vKdK/13qT0u7aY1OqS2",
-	"3/c/4TNev182trQGfuh6BbLnIljrZINeswTrzdySV4RxQEtia4ZMQ4lET5gNZDT0IYIugZiklCdEQkIW",
-	"Xq2pbaksZHFgJLXIyG02eDXSwnyvIRNKw/3PYSYKqQ76Q46BJjYiEUOIfVb+SjryKRCo0uu9K9QnbdME",
-	"cCs4m+AUMMkRowiUFvmQdzGKFTP4iYaUEqXhAWSMF4b0uS7PDwaQHfSsmzuq8qkj6GpJrmma0qSHtXm+",
-	"N+qTBDblQtLkIKTs1MQXzLrcUtux8mVA9nNPAoapPQav7XblplT8+Y6eynqth5DYipB6/5v2LW/ipUUN",
-	"5bGrV8Mbd9xl7zsMe0Ev9oe4jkEavM46tES47ojXLs3yUWxFyzu9U5PRedEQz0G4sHMMZYDuT7//+5/+",
-	"5vcHMBESiCVzvgn8lkjSdt4bPWuPDVamoWPf5F6zX6b7ManhWEBWuBaSxvjKldMwlBkvzx1clWytqv71",
-	"R1MSv96Xkl2G9ZRYaIHaGlCR0R1luK8XP0tx+z2qFSGuGfG7lhZk9IgLXVacUe1iGFp46+8CJmPY2Nyu",
-	"r2KAeVO28l8P/8XYMEPKsoVv7GXIVEpkpiwpsxQLUsITNeQzKmmvNC8z/C4lfFqQKbVBV7YMvRe+bK8P",
-	"eA6STpnSVNIEUqJ0D2iqKGB9+oM+io8kwk7PjKohn9f7kUmBApjg0I2qBo5RD/r9/kGvSgO7ogvXFL1Q",
-	"M5iRJCRzWRz/pgHUjxRB1DhZNKhjHfMFbQsesqUtGrJf2BZ9R3epDrW2i/Scj8UN5GS6D5L3tdEgxuKm",
-	"eWN6VaC5hYjtPly7SM0703qbMC/nkKRpu0T1NZFXZ2m6hDEX9hjuDNDNcvghhoJl5/cBYSKvnHuoQTzQ",
-	"hDAjqiydrwRMiPSF7ncFtD2nw7KeSyuLXtTLwtwhhOvThKRG++C9wVs2CxATQymbN57IEoG7htTaQhzJ",
-	"tOEO3hbCqKrj6byvQXD1AjSx/66Rvz5XUAGc0QYg93ULsLhm/Q7Yk2G+w5Z+5Cy6UjlKjUI+U3BFc73d",
-	"mZVpEu0qHFqTz6t0irvQ3ZqTvG+oux0t2Z8pvRHAXuYSdX3Qtw2dsGmrm8PbDdRnQgvV7rjHvpVUXpvx",
-	"OJtMrBRhWGvVFxh70kP31+dPnvXg/JtnICR8R8fnj+DLJ88fH3355PnTWtiU5VD3jx8MeVRwVeTWbT/C",
-	"buGYSxedQkxyXUgM0IoFv6bSijy2o78WYOY66NkkdmVDl9iPFFwtwoTGwihTPbiiNFdAhpxXPRDMty4w",
-	"X8+KbMwJS+2iLLHPqCZG5gJFpzaBWEuW5zTp+QQtIZ35+Mnvnj+FOCUsU9B1ax5yg/to6OpBTDIqiU2Y",
-	"ns+oTScuNyJpTolGh4d3F2BKyKRek9oIdgZu0WklziHEeyDkkBPIqYxprguSHs6ImkFGtOvZyjjcG0BC",
-	"FqrnkrUNbWU8TouEJgd9eOISze8f34PIHYAQo5TIKY2gaw/WzJKzG5qqgx7cPzmBKBZSFrm2Rxa5H6vP",
-	"VUbSNOrBg8E9iMaFWrhM+OiCark4PJtoKqOqVZ5DL6aGPJciNljLp6CFsOzBYmgfzrQm8cwFUOhCcppA",
-	"xJIIiILIt4qLQnKtLQ339QI74Hf+sAMS9mcgstAI6XtlL1r7Rq/zYHBvzbT1mgc7TF9SuUC+RePoURgY",
-	"U4MUDj9o8giwbXKtsdGUXVMOypVV7qL3xyKfoX/O124WVUPC5mpXiue9e3+qbVEPSEW5iENjYX7EJpHC",
-	"doq2NRy6JQo65TgyyBIdbFKFLaiOCpxvDT0/f/WyRrO1gMh+Mipk6q4pvSGxThcQOaBFnqxGvnYz0RHq",
-	"lhxZ0ZBXabPVSlDoMpBKqaaRTYm1U9HEzW7OtTxRSNkVhcBIwSttTZfuSrvSj3cjD9Rm2EkYOL6LFYRu",
-	"i0OxVxcv9iBlXGqDecTXybAHZtBEaSHRjkGwEh5NwGDSq4sXBz20hahUzG2Um5z6g1ZbIu2mOJY65b4j",
-	"wbqVGJ57GrgHl8py/qHdvlPZ6xVXHIRfXbxQd2EIDl7RPQdLPLbDYrzElDBe1pYpZRhLEbtOucOfUEIk",
-	"6UEf7g8elpQpYygRRL4CnY3DnBM15CVBWVCngrghlAF2iJhY2XjOFH0E948H5SRkTHgiOE0ia9rjDoeH",
-	"nBupEDyYEi9YEXTiusTKVxcvPlE2J38RJFfu61WC9dHw+Weefmtnl11wSSXTRcXYHFJXivFmxm1rcm1w",
-	"PJy7t/44qrnU+vZvhVe+LHF7IontybztePU+zndrFratsFvswf5Q9+xUcRjV6krxGFfPpGhT+j9RtiBJ",
-	"rkuLDrFlvYw2eU2hG4k4LqTEcrLRwSOIah3TI/M+lsZNYEwVSygwbUVBhwJDzhREvsZ0BIzjW6jU2l6J",
-	"WGQOuvMZM6Iyp72yMG8Zc6AFEmGaTF3kjI+lj8C1wrSa/ZBXo5bN4tAxwymRBlRLs5qZZmIOEyIP+nDh",
-	"I/R96Qxb085ujyjw19t8NuQR1qSztYZUBJqmaRVyhj4cpiEmHBJhK6ah0us5YbTUlTwKcVGcechdq3kj",
-	"RGD1OsuwiKObBmZrJWjz9V3Jzmbsj5TVb/cVDLTPUxfJVJldcvt2b7+Ce9sSvqHzasb3tgvS+AoYNloR",
-	"ha6scq4r/cqlr7MeNTu0ZYaaIRSr1MDVnMAwLuVD18YiWfTQOWcLG+lZD5Twfk07sAsbK7QBuBForeXN",
-	"1shIxVT1h/z+4L6V7Z7DTKQJcAGqiH05wQDu2nxlg7t3W5ei0RX69tVOMnG9FxPwpRY5OnCt5k64IZea",
-	"pKm1yXdtaZjekivFmcrEZLLODt9bL304OKg7lVkbLcXvoA5Hs8xYnjfAp+pueKMCZAsH67VQa9F+SJoC",
-	"0c6gbKZSVrG2ZmBLoUt3/OUXX8GMGBHX3BMbXu5KaUa+izyyUltXwzZ/1zM65PZajmkq+BRxohtN4iyC",
-	"8cLXMH0E15QnQvrvlL1aREE0y1TUg+iGEZEx8z+R58L8e82uRYTMzTPmIa+VJvMoiLXIagbcGcEVZhAL",
-	"PmHTAkM74czRjhp0xwtQIqOCUxvp4MxLXTLkakakFaMtp7eeDFfZqvrBlejE5G3cd0aR9DDtuJ+aibkL",
-	"eJD0molCQaGMODPkjTPsQ2SDMiLo0v60DxGGXRgoUH746jI6gJz5vL0ymCPgsezDyeDYB7hhVVNujxGX",
-	"djIYuGeu1ku40I6F0AekaztEJt7BPQ9zZ4SPpZf7ZcZrZ/XIuZfaAnYwm1WwTGcQD/Da19LwEGO2c5OW",
-	"Iect9l3bnqsmmWK+DXb2b5YcZBg2FApJzCW7JvHi4JE1lrhycy69Fhgf8pqEjXKn1cy5GOFgo2owrE58",
-	"qJx4SwCb3kAXZVyjIWDl6xmRWUqVCl+KWMjk64UPAr+L61DvH/Sha0/VWkLdZVKoMxI/O7900dy2+xAk",
-	"BaYDVMG6a80VW9pr//CttWfOkOMsti5I+ZOyQAYmdDfdtFVA4Ic26G5jQfrjsh81u/i9fxkSpvc11M+W",
-	"rT1bttxIyzERthJw7RYGruhG85e7P9jFYO3tuWT6o5TpadSgQTuVrUPzb7u0TNlfP4AYFpJ7Kimj3LHs",
-	"Uh4Gm/bfjRhhhv4oqT64pw9T9g7NosjemFZVz5C2lFk8oS2r35Un8+Hr3jkbs9mSb5GiNFk8sg3dwGjX",
-	"VgulefXKLvXvwnsb3DkG2N/3VO1O2U3cfeGFO76jH6Xgwh2fkC+04DC5vJhedUtJbJ0UxNYX6nkbbiyV",
-	"c7N6RzzT9BPVWnHBNb5bzy+/8y/9QadH1Ztxhcpk8MS1cN2fyYAmvrMgUD98oO3BtmZI13GOUQUTkaZi",
-	"Dpea8ITIBPwRndooiQjjJd4OUVCwPYaMeq40yXL7Z0I0GXbeOYXf166JqkaIrveObQYBLKllH5WdfdDB",
-	"fwoJLZv7mmdMH/Sqkcp5I+i+4uym9P9bGWjInfvNBtWWnxkVC3PeT+H6uGe7DLnWnV9+ffb48PLLs5MH",
-	"n5pBhh2W9MtZ+mORLIYd34Toii58iHIZJjfkPl0ee2W6AIXIdvZ0oW3uEXPOEQx3dn0SBU8XfTgDLvjh",
-	"yc2Nz9fvCml+oi6gZMiPB6AObKC0lsyvYirF3EiACU3JwuWdja2dOCELF8c8I+nkEUhqAxLsredCu1On",
-	"iQu/k+mQZ4XSMKaAbe8e+e4ANocMDT+a9iAVIh/7egAp41eHaCUFTrXtQ2HJio3ndoXUKkvwkBMzrbUG",
-	"9yGqdb2LsBGXDTF0jcG6UaMlYNQDn8kW+skm6CVRD41Q9jcDp0SSOTcvWu9TH9P0an+LySRlHBt3EMgl",
-	"nRjE8pbwsgdhhIp99Is1MYe+r97d8KdGi8YPLEYutQheaybtVUKgayC7R7spWSGC1mhqGzQefXsGaqE0",
-	"zTxpfGR7xjQrsrZYUD3/2lIorZ/2h3P02ZECcHgEPxS0oImhBp6yY/QDXshEijynyS5QaRdZW3e+dwa7",
-	"jrnuxZa3gk1bcdRb2+MaKHZUndQ2IlPFsf8oZKdGF91QqoGLpNnDMdssbwftRdn52frJ/cm3JsvaSsRV",
-	"5x69toHynSFQs1tEswHp6zfmxCyHtUNiK9vOEZ6kW8cyTbKt7Vzekus6V9mMRK4QX0ieY00sxqe+enFz",
-	"GN8QyBcCLbDZoHfsuvYo2G2z93ZNh4SqVnKtf2gJTDezX5ucBixiGO1yyGxjFcz+OrTdbnwPidLw+DbY",
-	"qQzbitWOr9xQEjTAndvsuF6nVs0E0UOS2OhAdsVGNrKZwbIwYnhjH6WRf3X0r8kVPSxyb1Do9DopJdd0",
-	"aQBfesDII9dU2mZTFkWZhLJ6QRv8n/ND64Ici5tqw3w5yb/w/UfsyVRqXsupNtrP1kuEG2kL7UG4vFwK",
-	"LWKR2lF/KIgkXDNOyzQ6N8Gbd/8/AAD//w==",
+	"7L1fjxtJkif4VRy8BUT2MJlUSqquSqGxyJJUVZqWqrKVUlffFHUMzwgn6Z0R7lHuHkmxdALm4YDDYjFP",
+	"s9iHfboGep8PuHvYp8N9l8H17dy3OLiZe/xjBBlkMjOrp+ulSsmI8D/m5uZm5mY/+9gLZZJKwYTRvdOP",
+	"vZQqmjDDFPz1LFNaKvuviOlQ8dRwKXqnve9S+mPGSAiPyUzJhAj2wUzxh96wx+1bP2ZMrXrDnqAJ6532",
+	"8oc6XLCE2lYT+uEVE3Oz6J0+eXgy7JlVat/URnEx7336NOx9pWSy3v9LEcaZ5teMxHLJFLmUmYhaurWj",
+	"q3Q6kyqhpnfai6hhR4YnrNfU88vn9mVoMaVmUTTIbU+K/ZhxxaLeqVEZa2w+y+DN9ZZf8YSbvPHacGN4",
+	"WG4wYjOaxaZ3+mQ8tBTjSZb0Tk/G9i8u8K+HeT9cGDZnCjp6K9dJ9+KDJ12WpltIZ+TuhPtkaaNTKTQD",
+	"FjpX8jJmsIahFIYJmDlN05iH1I7pOMU3/u6P2g7wY6nDf6fYrHfa+x+OCx49xqf62LcLPVaneCbIm6+e",
+	"kS8eP/k1SfPX/ExgVGeh4dfUsDfsx4xpHFIUcdsAjc+VTJky3E5gRmPNhr209JOdSMRq7PvZY1gN/+fj",
+	"NcIMeynVeilVVPvy5MlnlU8/b/jUMEGRcOUuH1W+e9jEagWb/uAbGeLwS+N5n38pL//IQmN7dATiUjxz",
+	"k20mQZXyFwu5FESKkD0ltknCDeGCSEV0SAX5UU1TuooltQzHPtAkjW2vv/317745en3yh+dHX5x//7bX",
+	"MH+WpLFcMTblUYctZttOuWJ6Sk1Xvh32SoM7/VgaXUSv6OnxMXUc8++RjL+hYcIm2Xh88pklxW/sHOwU",
+	"mmdQW4nydPLlqBEnn8D21dmPiY2JpwuZoaDPZcyvT0oy5tcn22XM+tjS9Dm75iHbcTwRu2ax/WGaON5y",
+	"TV9KGTMqbNu4/FWee7tghKYp4UIbGsdAlQea8Ij0KRFsSaRghGtCieZzQeNBb1jeRQ9PmjZcGlNj2aa2",
+	"5R6dNLyrpDQMBkY1MW40ETMsNJpYQS+yOK7LqDfwkd0Zf6Q8vlTyiomCb/IptxBYyWsar29KCk/c2c0N",
+	"S/Q2KerbOtOWOIz1ig6pUnRl/w6pmEYs5E0b3hI/pHHMFEnoirgB2GkpZsdrBYCQy4aZDXuhYtSwaKdN",
+	"iuPY+I2lNr20WxdP5tY2LldNsmSHz6d4TH7s9o3mUkxDmSTuCNz6kZcS29bwhXvvIksSqmDJmA5pTA27",
+	"EZ1cI1wKXdqN+d4f9tg1j5gIWVcme+Hf/zTsLbg2Uq06M+o3+P6La0u9BibteDDEjF5vHe8r+5IXqp+s",
+	"tLhiWbrtq9fwVukzuxOB1ls+/M69V/o0zUS42KoBwUtwtCRc3GxPKOx72iZg3XMnV2ewv/ELOOZxvMN1",
+	"+i/cswd64OVga9/4YPOcHY3e2letRmeoyXTHjy7wZfiMwXI+PLqk2oruJgkNoi1TiglD+lIR2PdczAcE",
+	"Ph82bAj7YBrKDDd4y3N/um0a8YVh6Wv7nv+os6TJ0mhHoVrTTXLrJl+SCnfkNC/JJ0fQyvzLk62KksqB",
+	"MiydWYVQqJwNlTm933Ae5mdY67nYVX3M3/dkX38D+7rvw6tRE4Kh2yPYLBi3fBuzOTWsYXt2PrdAIxZW",
+	"CfzBEwfZxK6B/adt6X2HBv3Oqw7c78OmPXXNabn3WQzaRMFQloWihAtd4o0W1nZcWuaG+lpjf9X13cRz",
+	"X1ITLl6KNNtV+7bmRCNdc7I2zMfaCrn+UNZhx+Nxw8s8qiqCW/k+oR9e4ssPnXfB/1k/cNeEht2+bk7b",
+	"6WXQH9C0SVGt7aJNIDnalFJn9xP7BlkumCBCGiKvTu3/pzOZiWhIaKwYjVZOGEVDMhqNum0LQ3ncSR53",
+	"lDjyqtngKQ649Sl+8/btOcEXiFlwTfxuJUuZxRFZ0GtGFjQiUhBuNJFL0Ws04dbEv7wq5PzW1XzDNFiO",
+	"9fWcUR6jWbS+qRV8s7uZUrBPgwqoszBkLGruszZNP4DyV0M/5E1Tfu5ovM+e32HzbrL7XpTU7ipXfL+g",
+	"xlugeArEUl5pQs0QnbT2mdVmj7K0pNJ5Pd6dGWQW0/mcRblWV7PTuTZUhGyaVE8xmdl90Lp7RJZc4uLH",
+	"Eh1/25UgqVj0yr/9adgTjCqrh9x4CL4hzU2bT2nrzq600Vk/SxfSyH27xI8zFa8v/RnBA4u8e/OKyBms",
+	"I7y+td1hD8Rj/gGxOhgjcjZjShMpGKrHdoOB/6T7rr2A9xu36g3ovhu9r5mKeGgqB20YstTghkdOt90y",
+	"FulpfgbtrtvUdQ1Hq02y5Cury6zJzcJ2nxmmChfduhTlepr77ZoOD28XbmvnRgYYS3cX49a8aWKLDsZL",
+	"ZwNoL+/O2ilRMYNwso10HTYvW2WNtrHCPkdKG7NU/Lm1CyD3CaFgyJJMOPUHlYhYijnpj0+JYNdMOWep",
+	"u3J6+FnZHzweNvJSE8/lwzl5vOYIhQ9Ko8gNwtJ4oDk/YG2oMrpljFWX9bjNSt+fZ8s68i4qMva6iQde",
+	"cd2gRuWD3Gm0TburfEO7XXTW9ULovdrIpslcOENvF5NoT+81UxcyU+hW7Lw6w573w9A4/m7WO/2hq0fm",
+	"/bBg5x4VSFp3HFXVum00LSbcTsl8cttoWd1VQUIFnTMVnMLB7gQZUw80cU+mPBpahW/JzUJmBm5J7KsL",
+	"Zi2GWe48SKkyVmsdkaD4Y2rfCk4nIv8iiNk1i3VAspT0H5LfrHUrl6LUGnRtjZKUgoNt5lTP4o0HGhoe",
+	"PCV0ItZ+JlzD55bwEf7SD87fvSXH1w+Pi7f18UcefTqG0Q5slyzWDD50VDhSMmbEe7L0aCIC+0twSqxk",
+	"WRG49SteAGrh1GTMRiTINFPaERnHUrRF3pZJYEcM4gopOxGWIJ4DRhOxpmcjQSvS82FJ0D3ccjU37Nkh",
+	"lvUeN2XvMGn0L3gVoMpN6GCxo2UUdMJ4Rbgg1E+Axg80mdE4vqThlXePrndb45+eG+KwB1Tc5MjBV6Y3",
+	"cGg82UlYw8PGTZlF3OAlxLoDo3Dp5JfHnhtGqJY0OhtDI9W+yjB+7Fd6/fEO3slwQcXczaRR0FSGUJAk",
+	"jLldUZ42jqCj/6N6/7DOllTN2bannnc7+LfBrVyiXe67qjZW7rggUM0fXsx/M8Mc5Hgv2O/eDvjMSHc0",
+	"vcniXc8l9yWhdTdEfg5RkjKlpUCnnRXV3l9A2DWNM6vcEyOJt+IIF5pHDL9LuDEsmog5kzPwaPSFNCRh",
+	"isUr6IGjoTvjHx5o20SmaLiyxx03AxTuQpIlVYKLuT0vQsUND2nsYgeGhIqI9O2LE+GoNwWreWAHAOYz",
+	"14QaQ8MFi5rEOhN2TaKKXHekarLgSl1UPqks6cZwgS+1xn2TUmOYsqvwP/0wPvri7OgrejR7//HkU/+H",
+	"06P31Z8GH598+ndNG/UZbIJzFzq0Z/gU3qpNOwZEPWx0viyne8dT1Th/bTi15pt2wTOZpExoWnfip3Rl",
+	"qcYTNpWzWeNJ9kzp8hfLuf78cW/Ym4d/HJ/0hr3LaPxF43fP8R7Hdbh+9Fy3eMKj/DuiMqEPHI6Bd0ud",
+	"47J2jOOauejPbqPBLbLHnWc1Hqs8qaEPHwVHmiNzhVZN3FEs1T42/a5EvSMitZGlmQBe02uIHNyDzzpS",
+	"ovW6Fq2MfZWsw9ypu/vFXW62CzJ+wzAssc4puULddQPOZgyYGDRwr1DXbxHwENNXLCI0v1uqW2AoR7rr",
+	"4nVtBQawRSDspsJUydHQQ+P8txN+L8fcISdWbmzzcPcZaoPzwgeXbzqCb7KnavODEWye2CG055JUui/t",
+	"uRjCOTUY4vWzX6mGSfjw3gYt5MYOfJrHNk+br/e/peCTiWAUluhWs2Fzro1CNcfq6Eoa/AOcFX2dB6a3",
+	"x6GVOt4nfjyMZXg1TRjVmbohCbApOZtpZqZJg4jGFSDwHkm4yDTRTF0zhT8NiR8G6QugFjq/tOEJ2E9w",
+	"GawYjWFIRLFQKgjhyMfLhfnscftYS26mvfRGrhgY3NOEbg2sfO5ffk3BA1+yoNa12BkNWRGCt330M66S",
+	"JVXNasMs3aWpjkcwFzPZvu8/NinZ5aUvXnYOU+AExVKpTDmEqtiuPG0JFYsixXSlmZhqg/Hcjkf6EOmJ",
+	"bQ8aA2qpNlPNmLgRwycyYnHj5NtVOiYiLuYQUU1Fkx7zzD0hP2Ysw1j7iMX8mtl9YWWEkIZQoZfww4qZ",
+	"xvizVEkjQxlvP1wsBc/92z6It2Cg2jLah37jNa0kWcg4wvv57ayXZnoxvWbKx+ptSW5p4IVc9mHEFNWE",
+	"kt+9Ie6jqgBtupRnitPmFdxw17/5br8heLA5GEqKmAsX5VWi5JKCpqocK5fcP8Dmj0BwGjhBvDGOLdkj",
+	"ZTZz/4q4RnFTsFxBrGYfOk/YTxA30eSrhESPtSl8w6+uMXbLHWtDsvVUw1sHzULFDEmpWRDN5la1IHJG",
+	"jhf86phd4x0IdPqpdxDTxrniW9j6ncaL2ybBtI2Nm4wmx1elbVgwVInSuXWFgqR+wBRnRil8OZf8ICFr",
+	"e6hBvjjJvasFZ6mwlxfgJkdkLk+3XEgOW1XKdXm7txwsZEOTc8q+/QDUF05jgiFapP8Pv33LQvlAk4tv",
+	"B5CqWLguz47+gR79ND76Ynr0/uPD4WePmx2Vu4id8o7dNLe3/r21y/1ubNrOIYcxb0Atvz/TBhZ+D7Pm",
+	"58bqt846bbQrbTF/IkX0ivaGvZ+uDAvlEY0SzJNwp8UR1zTlze7iMp12u6T5fsHDhY8stuqAhsMnklJp",
+	"a1kIvPyNiMzMiAT4YkCu2EoTqhjBzYvho9AM06Q/6Y0nvdFo0nsy6Q3JpHfy5MmkZ82SiSgOP7vNRURF",
+	"yDBZh1zTOLNfhwsWXr0UQ3KpGL36LjMQqz14ShKuNRdz7DzTGMMwg6u9FYyVi7km/TGM99FE2P89JlwM",
+	"yUP46QT++8ROZTAiAcyxNBX7N2Yz0ogpJ5406ZtMCW14zPQpeQjNneRN4BVNMBF9LkgmYqtja2YGmEHE",
+	"dEnrowaiBohg3CyYekp0Fi6QcEyTkCq1IpQExQbJxJWQSxG4+6imC6ZSSODW7LHfchGBiWGnvcko6dxS",
+	"Qj+Uv/zscQO3F3rcHXTXtN1elDIray6MOIaA3qaQe5WVdMwiIoT6uA7F7O4L3f0ktOLDSOwfPioX88cJ",
+	"18WF5YhcMGMsGzvRo20LP7yHJqVi6IMdNV/bUBVNhewUDLvfFc8WH3OHPNauyRK5nxPns/Z8QXXl1q+6",
+	"QF9ZWUYyYXhcXaIFhQ1IKPEfkz5NU7D/AP7CGn+DRup2PAWKmKr9QslbjdyFO1q2J3C6EJCNsbv2neJ8",
+	"a0krsRYycm+VigldOZEOiu/+jv9uSZt5VnOetbnRrjrMHU2ZAXObwkWI5IZDyerIKTksSY4an+5mMPhp",
+	"75VfUoiCGmZBh4ymg+3yNSwWeOK9TU8tQ5mVPVNtkySMIaQMIG8qgx4Pd5YXjVbCCM2ERyfNZsKBdu7O",
+	"Hvm9oWBykbDrEu8rIfaLthvX9v2wlwn+Y8bcC3aMBxIFexlsDRt90248hHmWKx33ZaD5Aexjov0iWn4R",
+	"Lb+Ilu4Gfa3dSvaZiyGK2aw5x7uO57J72Mcue7JzJt025fxmMTobImbKHTfKtdZ82LOm2NGYXzFCUc1F",
+	"fTY36vJYVKpJQhEkrZbBKwzlojOETzVRtaZrS/Tfc8MeaILhqiyas1MiIHjsmrnQ1vK1bPcU13zCO1l7",
+	"f9O5uX/l+a2bhvp791p9n/nPhxsTVv0O6xTwXctiKTFUPd65uh9eVwPCMc2k0Shfj4ZuCaD+tGUuVjo3",
+	"OIHKY97Qe0NvZdL67Ou8tSbKfsVZHCFwTUu0pN1LcXzTgJI9HD/+mz1h0naGbBSRvpWYUGlab5OV0Ydy",
+	"GHhoJNdkMR83gq0xwzVOuIWYw5uT3NOyDNvbfINyQ9puJ2sHEh7CaKvvz/uy3WAcL5TCPpqhWNfDl+xH",
+	"1Xw0nxijfxi/Hyka8UxPk0aFm2lN5x00NewkRzH137VO4vdcc7Nr1hCBXgjcAh1xQfp/+fN//st//POA",
+	"UEMoCTNtZMKUc7NnBhKCrHKVT/cpoXEslxgFpJkwkELkkhdJilmZzjX/QJNUxjxcjdb1P9dTp2vEtt2y",
+	"C2YvtNFEy6/dzHamZMhVGDPSD0ImDFMB+TsSeEbAHFlqp7+aS0H6QSq5MDoYWkLHDMJmhuA31yyeHXHb",
+	"gmah4WI+aKAW9LAVbZGaV87+hM46783iwwpu1Xh9i+aMvqaEj8kkG48fhcS/Qv7lP/yZPBmPx+NGtXtN",
+	"W/VJh968Q/JaUiANt6OSteaafkPj2XO6qhiPdq+mSaPZ+A2jsVmsi4fCEG5SHlsixtbAC1qxoCrAnBty",
+	"Yqt0d4fhkHigtaHPhY6GxEOvDCFmK1J0KeyPCRcA0uUxL+w3mZHTEiBdIehKP27MuK2FFmdxnOei65U2",
+	"LCF928mRR7ZVWVwDNMwDirepSG4GSm+KQJaqu+6/kza3A/AswpvtngncFetMTC/ZgsazqZxtATGkOXoh",
+	"oXCxOoMCAjfLNqhkAGOwl59xE4O/TFKpzK5nbyjjLGmOxWw/Woc9hYhANVT1VDEa6QVjhii5zIOkPPgC",
+	"ggvYJw8H2xHeFOTtuPF1OreRAm04b9TIhIfNtpLb5s2wQ5FaTVXWYmUxS+/uZ0F5kRp0tE1YdHwupGLR",
+	"FClS7XLrXWYmMCu8pW132dcBkM5TqvgmH3VBqaEndk6fpuVy5+KOdnpdmPgTLwec+KIMOHH0xbgJ2Q27",
+	"3dDIw88rrcCftWZqhIlhp9qWG+dahmpuhZTc1xWzV7wEXTXFotOYiYgqAo+bNIsFja+ZJhBXi3l349GT",
+	"2klRUPpngoO+N6b5Dibq2gRb3pvaI6VJWeoMTntPmOQ3ggRUjOqWmH8wmztRD968Of32ROPuAjsH+9yD",
+	"zh041qNYFU8z5Du3l3Mal0JA2iI6Ch7aJqz28u/ssRm6oVt5UwPBrSrQPwlhwmWoAHi+tQSFlGIb527g",
+	"1DXw0y1Xmvsy8k3nniYea65x9jvybZPZV2c4R6NtzHMIz1a9yMG9uLUK8pTljhAZxQj68AoyMZS2+wP0",
+	"CKW4VVPtPw1TgpsVpgfk/75kyjYKJ9KwJ82CqUZz+ZWcc7EffklsP22orAVhCuuxBlXuhkt2yMb0gXXu",
+	"VG8zCm+AklKUjarZWBiCquNsXh3v3iWlkCRbakq9knOZmf1oTuOGCJA37FpeMR9jyzTEkLswW6xK02tG",
+	"1ZkpphfTPBdrJ7I2XSpVa38cXA+tujmaLS2plEM2wLzDtkoeeOWd0IgRWeC3kb4GmEGCtU4G+xQLcEPQ",
+	"lQHcjc79t6INdyy48zMotHPFUVnpHMl/a1pwcam/vhk8QR9o4t8b3vjuf08t2FUK6piDuUfeZilUYCMl",
+	"3HukD1F0BS6bv8gelBJm7wRLu0FdB/ZyRGtS0IvVrLuI91PdKwJ+P+z/BuHYVkvtgc4x+CH3aJZpD8eP",
+	"aDxWhVAsjSkCYBx+N3aNA4KPymFAd2QS+N1ST1zzQPaYerYo18FIUyaQUXc3GBvZbSufHEJNX6sqdi96",
+	"+rfS8BkPW9DnLmW0anaC7+U/M/QG8Bio4ugFse0U8AUFYicmDpbvij5W0Ed744dfjGePwpOjX9OHl0e/",
+	"Dh9FR5+zx7OjJ/Szy1+Hn0dfsPGs92n/6w+7tarAvD8tjp59C0K10VJRjN5MtTHcuA7z67H/5//63/77",
+	"f/lf/vVP//Uv//Sn//6f/s9//d//21/+2//x//3jf/nX//t/7XWGBYZyI35jDfN7M5qmxEiiZGasjnma",
+	"K5kjD4YMd3zwz1FeegczwUc0pirxhXiK8dZe7+bh8RiuMP0hsqljsHwZCvJujdApb4JDbO3Kprrxzh72",
+	"MgFTaUNmgKdElDrVkMcbx3ijD0BJUuABkzojewOQfgdRUhtTE1G/Q6CNZ7EMr3aMZbhgAmFjCc3PRuQ+",
+	"B/jiVRfBzFKqKwTkdjhJioVSaKOy0GgPNQuISPEqZ2nADUGMc7DaH2iSSCGNFDx02Et9wE/SXISMXEpp",
+	"BqRcTEVg7qGlrmKXWPEV3h0iEHlek+fr8wsy4x8mwjZXf+j7XlJIarDdOm2CReRyhbWdACuKUEOy1Eq8",
+	"p6VjkGuSUHXFIhI4WJNgOBE5fm4JFyWPf1lyEckl6bsAS/LrE7IYQKa010vyacKANIm4pnPFWFNGsp15",
+	"o8bzMmLCsqNLNbTv5Wa8q2TkaxDVSm2vMb/rY0rNFCnQUJ+74eiwMmfarEy8bSZ9bVxdDdS8o+oIu33O",
+	"YppqFjVCgb2tMmBlfKR/JiIleURcC28YjV0na0hf/LsLF/LwLrXv5HENm6tpFGNrmZlvfwdZUl6XRqFR",
+	"q5h6+Iu/GrzvJjFegQL+xYGx83VeK1EO7bnIq9F0COv6WV7dtVJqT5fDbdyjVe8zfBWkyn463IVaTQ7s",
+	"WZOvstO73RlV93ylIkyKzLYTp9/rPVq3pe58T1Vbk0Moyg0Fsu/FCj73mR819WbViBdywX/KMT+k4nOO",
+	"V1j7IGxKawWZe8gBidjN+935jPjAZ1vdTnYlXtgX4YMyWGuDRyhTMeiuZpEll4LyeGp/0UamxNoFCLK4",
+	"3+RmlMeZYi1Itd8vVoQSRO9xijnkFjqP3pCw0XxEMqGzFFHypjyhc+aLj2zv3Y25SXXVgs9m4EBE1iP2",
+	"61Pyx5TNhyTF6hZLdpl26WfB+HzRZFOmyj4g+LzO7Na6TPkHBm7Yg8GnKmYoF1OAedngAVTMWNtCChfL",
+	"T5CVdaUwZrdNoFimWdSJJd/YV0HULujJk88ahMI3Z0cnTz5bIxXKEEvpD17t3iHcxjuSkMWQn6GycVNN",
+	"25JXp7wfmgRYvaBo/kEn1PxubQq7BjHXLCJ/f/7ia9L/+sVbophOpdDMGraAvbXCNdODLj0veYSB8M3c",
+	"Co9vxKyd1KAGxabCu60nzAsnAFtq+wIhHmjy4g8vvyJhTHnCIowFBqwoJKMHDxNSsMGIPLOvafTzpErK",
+	"WVOZ63riYWqsZHMo1AA71nL17N5s8clzsyBNjQ0JAMlpQ4UZke/RVzN0d/cJU7Rqdy8VN4YJQjV59/bZ",
+	"KXAF4Yag62IiXB41+GN+ksI5IvaT6vNUd9ruX6ca00+umqO522GNtZyZFtjpemBw0zq4Pgu807y9Vq76",
+	"Gue0edFpbLjJohvUdm4LI+4eK3yTcOCSEG6+5aQq5ky5Sk1VQLbyxRqjRm/dIT7TvQHcmamQpSaj8dGC",
+	"6gXxb1pmveRQu/Rf/vGfP8dgXyyxwYimidvcg0YgavaBtl3ewqf+CFnfoJhmsR18mSYsL5fRIcFZznoF",
+	"wkHPD7DeTusyvctdRbUoxz2w9zELQt/g3uiCiYjADOKVXQ7tUyt0UfPx/N3b3v73PgkzCxmVj2vbXmOt",
+	"Q6CMP5Q7mOClD/J+CqJUNOQty7FnQS8prLY1rSfDgTZ7bFXO3tD9kYri36B+vm+EQPipYVd9ufL6G01T",
+	"suRx7HTqJqtqU2nMuoQtj9513kgmJS9jlrQnAdU4yljRQRIaLrhgxOXZFFda1zTmEZabyBM9WlKxGvl3",
+	"xwyZUgZxU1SPKGTZrsUZ1xIMS0Irv3psvVIsCLIwJtWnx8cRvaKjiF0fp0hwfdyBVM3Rtf7qr1DH7Co0",
+	"Li7489eXFos73iyiDdvYGODTwSNdQZ7Jd5hHiMF/TDMRMmVfhEkrGkUxlkjBpOjusfybkGue++OsuKKS",
+	"HFOqbxXRZtficZbjp9d5vnknz14pR/3TGp1uMfzt0MA7NWhUCCPCICwPL9y4CAkzADeLK+maLoBqics5",
+	"32ihboTy2W1cbVuscWy2l9Yo6v0QgcAjiFmieoNJZs+jkAoiZzOmiP3IuXbWy5z6SvY4a3SH5/Lb72qB",
+	"6KKKGbVyun6WTl0TG+o2F/JchlDVcjdvny960ZaT6+/VMUIAobOqV+xPSaljSEotrtnLUrsOp7P/FUrI",
+	"+PWO09ShVKyjlXIrkFANCjw3rHRtu6Tal7Xt5/f0bnvsFZq9Iw5WXnF+q/gqKu/vCkQ17C35jG97/Xv7",
+	"Tvd4UDfyYQOuVZVZqjukttFb9YPfOqlenL54tDZuSQyNPMD1B6om93bpUYnw3DFpwxVYbjqSvpGK/2SV",
+	"mriow4wgHNZKxnOo+YgqKuCP/a1XPbCg2MCh0jtc6yldu83D6rygTHyY7haizfU0cUFN61LvryDdelhe",
+	"vlbO6Gow1mFoXMQT6Qde8wkGQ0LJ9/zoKw7FvbV2amU/sJLCPpaKXEqzGEJpBj/qBtyZdaV9Le4oSaVh",
+	"IlyRK7Yi4UJqJsjlyp/mXWKqa2p9e/CQ819WY5NLEJO7hBBtLRCfpkUZmJoC3FXtvctw8ZLKsfEGuBwl",
+	"uOuF+d7nTJ2PHGFa98JFfm7m6RHASsaqqD6B0apydm9FCRct54ZenMfU2HlV0yIhlMvqi9JKxiW7BNgA",
+	"lUixgl8WGV0yDmEXAqIvP3AqE/uDTFNpT0V+LUHJ5z9l7X0rec0jxG3yfc/CxI45FdAN1qC5SR9vfebd",
+	"WthWuYrdrVxp7xylvXUUaWmxNjN/aWGxolZO6K3f+XfLJeRuqQgCtl+aV2mow8oalaKod6lxkHPAPgE7",
+	"NR4p3Ecno0ejh+uRoltiYkrR+HlLPh6/nMj75JYWvptiUmWB961JD+GCCsHiInB3FiaDCs+U5vR4/MVn",
+	"O6b71jlj4+oeRvf1wuL+9F83gjdstiOrHpLoTUN7w2h0FsdtwEyd8gHQH+ETpknfWFUIK1NRpay5BFW0",
+	"lgseQ+XPzcHAJbyjura/JAkVK7JkivlwdDuA3QKDC2ykrYkFbzDJe78LjRtniFcAtyqNNY8VBnkOkSoN",
+	"x2IphbHhvmxTOWQ3jmlX0OKiTmb1y6ZRh5mRs9k0oqsWfC+60tNLWjGByvE+eloqVdZQawsrOVFBQFci",
+	"mhmN2JSWSE2upEQKs4hX0x8ziTlk6536uU7LqdQ1dAdGrztnWBco0p9y5W6fT6ULcdzj49oK5homzqPU",
+	"dNMadtAYtgf6uDb2Cjyvj76yhGUeqvBb00JWU317FQbbuun20kRq23KjXZYZeYavAoj62vbJt8KTdVsZ",
+	"iGLNSM20z+9gIsL4Ba5JRFd5NBX7YNz7/fEpFqYblD0CJ59vk+GVbZsP69F42CbSwzK2GbFflvzeHm5i",
+	"RS43eCYeNg1kbTsXg9mKHd935XsBz9Ylfw8A5zcfLVLJ0c3ljyHHFz6YL7YRq1GebAvCtx8UEA2f2nlz",
+	"vXqImxbq4T6lvUiv7+WAqY2ml2u2DrjTLjJcEfPWxioz2RFEZ1cxu5+E3Ve4tqyLrGbu5lEuebWfjaa9",
+	"ux1oDSAoTBB3Xzv1ANa9A8K0bsIf1VZgcLOqermh7PWSKoGsFypueEjj7djGHcBFL3hTCQZX0ulgWeXO",
+	"DbzV+TssENIbysloorNLvG0cEi5IECoddEUMyRG7GyyZvNMpOpzXgYmLKFkjyfdfXxx9/pj0l1ZN99Vi",
+	"qWIIkM4iQueUCw01LW88ts4lMD9Mq/7+fWq/tBXCPHDtR3QKTi+1rlei2nKzuqFMkWfZSoHIEOKvCp5a",
+	"X+rqUHZzpNi9s5fmUuyuraUcDnKBMlwD7poxBfEhDmTbHcOeOCSUUkVcUMPWN+XOHF0uHgYHugeLX2f2",
+	"dS6uXflLpQ1cXuSXVv1kQPJLWuriSDU37CmUoTstx5jmuQhQCHq/MJg968LtXtesfZNs+v5L+3qV6ifr",
+	"mPz1Mge4hUobp1jxNsY/hHsJDp/78izZzvepxbjH7t313Ptli/2b2GLrLGdY+roxWpWK1SlEv+eIgD7r",
+	"0EWnG5ZCERVf0jzH6E8ybUhhdRfXVSusitysCVfD2LYnJtxUs+i+Ebbe9G91iJRu/lveXY8EqO0BUPC6",
+	"VSBxUQD7N6BVOG0chdV3EUZ1vRUuSLhWyaLWZtPA9m5zQ5wCKll+GkXnTUL3bWmP1oICzr49K9KHiC8+",
+	"mZtkZ5rT44sFFfMF5TvfM7krBExra6qTEjKtp+1Xez6Evwl49oKFUkS6VPrexU9Ac8R92mv2X9Qc3etC",
+	"zT6Zrkdrf8moKuOrltRxvf1OE8jxTjcsbIUS9QFWhlMhiuu2ccnzvtZ95zuGFN+sxuluhXLxPOs2siaz",
+	"xJWtr8Gc5402UkrR8OprJv/+4rtv14k1Y9RkqqYgVF+ZM5lA0GqDi6NQ6NcY2HVJfojFfEhiat6TPkqw",
+	"wSm4/DXoRuDMEwTON2sx+N91UyGmV1ywCyTPsHcuuTAdSzENK2NtItOaOtbd91If5VdI085DywlcGcX7",
+	"1p4Ktas66OZMtrbT9QCh+B+a1h2WBYOEVcQi0r9kM6kY0TxJ4xymrDkdbqZksgtCikzbUlTkQYoUwnig",
+	"tUryhJ+7H8L77kzxTMaxixHvyh75Ft3KHrDVgf57ORC2qGP3E6P58wmq3A3Od4Nq03pxB+vXWpLJo/I2",
+	"38tmaWy3FtNtd6TuOqFdzreWveIiYh+am+1cURLb6FSZaqNToYRNXJpyaX6tdC1SU3fYEztWL6xvwLo5",
+	"t9mMrtcaxr6bJoRxHs98EMjmEJFdQjG2BWD8vkgI2BMtuslw/J5dLqS8amDJuy9xXDnMmnT2a59WumNV",
+	"sY6n6g4JwpAZXB5PdfQVUmwFQnVr8Kwo7vY3vxSahYo1mNDLhWbh1KEPMXJJNfvsMWDNczEnV2w1IhcL",
+	"uRSIvrpgip0ijAfhhgi5rKLgYmuvZ7/93Rfq869/+z/+qN4u//ju/PnnL1+d/8NLefKKvqIXy/tilZwK",
+	"G3jmOYv5NWsyEHZhFmoMS9KqxGoMIYgyhWnDuNpbkCx9icd1ECewqbFTghnIpD/pTXo5cqzOwpCxiEWD",
+	"5roNTJjW5K8lkuaIR76aY91D0l4Popx1v6+16sF2ph7He32IM660ISfkt1/6mxr/UTscYQsmFpRYBbIJ",
+	"mbfiYw07AUXltO4Qz4apYp78FYoVbOSqgZaHXaeK544qS5XH0oHpD3FjUd9H93V54caxj/FQk9Vb7zBq",
+	"sjsXhz9gcMqoKJ3pUcJ/ZYeck7MKk7jVU7fDVYaTqusQBildKRnHI/dkFMrk2JJLA7hB1Xl4Mt61KPi6",
+	"iN6wQgdkuvtjNpfBswOTwZVK54sU//JmwOja6LGL9fGiOpApblYXtiM3IPCXnmWITIZ/feVF899//9YK",
+	"E3jbSrOab9WyVe/TJ7CvZrIBkIFeUdL/f//DP//ln/40IFwTShJ5yWN2hILbCjoRAWTDJQ2vmIhG5Hwh",
+	"BdOgmURSKuKTlDRJpS6iSjymA00YOTt/+XQiFEukYZvCTipl96OEC00wOopELKXKJHYRhnkBNByE5obp",
+	"0URMxK9+9UyKa0Tv06Nf/YqAbxCS2cArj31qQa/YNKSajchLRBHDB2++ekYePXr0xYi8gIuqMHejkODr",
+	"F28DQoVeMqUnIvg4QRac9E7JD6PR6P2QTMrMaH+f9Eaj0aT3P1vO/hSgJkevmCbBv8eXfjPJxuOTz2Ke",
+	"cPObgPThH+Thv/zjP5+Mx0PiMzGejAejicAhPf7w4fjJhw/EHi12ueyQv3j85NckoCkaqlwKD3/yd3/U",
+	"UgQe6F5XUWUCe1oFT0mBkEI8aspE0CgiAcLEnJIfPk4wIXDSs7O03+G/nH096X16H4yICxG0Q+NMO5gC",
+	"kgnAHcNF8KtkedkuT3D+3cVbcnz98JhmZnEMpeACopjJlLCsqBdSmaMYcgkqFxP9v//+LaLKU6Kkocbq",
+	"xM7hj6+MyAUT0UQEti+p+E8wxVOClw+udn/5xgB+YQGRwl1TQgFAEhxfPwwgw2FE3siY6VMSePYLADwv",
+	"0Sy+ZnowJIGL5Asmwj7gqsS1RGeXRjGG2wZxPRVLpTLwJTA7tkeWCxn7S+nBiJwJHEkOsc8j7TiRPB4/",
+	"RrS6mIfMXQ/hFULvLKXhgh2djMYlNB3c72fnL3ulEv698eghviVTJmjKe6e9R6Px6BHWR1yAEDpeMBqb",
+	"xU/oq4dzwQpNoOrLCDzx5ht4paQBwZcn43EJ6cklYuWs+keHSIyCdStQN/YAAq12O2i5pCJBe6c/vLdq",
+	"VpJQazX0XvFrJlyYFZ1rwCFLde+9/eYYkCI3Tu6NQ8W8h7lh159KnsvmlvKhHXvAqU30sK1ySxDkuoga",
+	"ao1ML+QGjXSyW9X5W45msVzq448e48meOJ9KFFwHc8RiYKEUMz7PFIuIbQFxG72s4561rZ0UFHH4wYD8",
+	"yz/+J3wVN4/baz5c42kOKCIFg3xvu5F1SGNYC+zFHSmRHEHWaW2Fz9zEvoqhzv2tLXSln4blxt/3Xe18",
+	"fb+RyyKqXc4IBRxfOOh8BDjpA0XKS+2/6L2HAqKKJswAPt4PH3scSttS2OJOypQXv1dWclCJ60aQcnD5",
+	"p0/vhz1nGdR2uCU46hX5tKAYJWBJCbkkUjwFfBw8h64YSzECxbKZNbV95jywyjoLnGfrLABNfems24Ov",
+	"vvPfVtVDBxf1185+b7DIXLEAwIJ+cYAVkfueEppF3DgHyDob1sSObhUxr1EioFJYqIiaFaFJwA8ulZDq",
+	"K4yJRglC+ihY4hVcFlv1I2Ixm1PDBvYXVyTjqVWOQIrYdsulb0YkQD/Ab1yqRUBirq26OpOKCCmO8MMh",
+	"geDrJeVG55Wv8up9vpiGZeinE2Gfu/5QK/HZKUX5VVDvAqo1ACRPjZwm7DeWiYIh+gbXu0usQulH6yYW",
+	"nOZiYVgga0lF8sQQ1DSqe8baiGf5yqxJjCbGKV45foaG26fh1jdfWdUYXgQh9GPG4CbbSaGieGO+A9bT",
+	"XnwBsKYb0eZma8JtH2HW0nJ1tSpt59vOGadrbqr3dyAbwPRv0rLypb65gDgr70m3ASDdSzM2JIItrZwA",
+	"K3SIJgxsALOw3C/Ac1Zs3m6S4/jSx8xaQ7WhDDcNF4RHVglxzEK4wCJZS0GMokIj0BPWyHI6uNPiCbNf",
+	"I26LzEwoEwDtlSpiqgCCRU4FCWXtKDiVyqUmI0JjKdj64fQcBlTeard5OH1pCXWvpxOMwN1SNzDid0jh",
+	"w/EhIzmgIIFUJhoXp8bQL65nho789pFHnzbZFGflq8tbJuim7XwAKn5XCgDuqE5uEfkvn/c+vW8k6XE5",
+	"o333Noct2/8NDdmRpjN2am0UwHgTJj+QNUmVjLKQ5VjPUI0f+XBEznKRkZ/MzpAij8dfTERAY7Axp/64",
+	"HRL2IWSpQcQEhx6FcdHLhSwEkBk6WHEr93KHmh/VkMyZ0VaMXNLwaiIyES6omFvV/mQ8HoxIq5QVUDGP",
+	"lTwJT2FGMJxIMiw+aNWGmpJCHo8fTUQgJPi6LI18KrMKmlQEt78qvH57kuu5I0wuvD7d894q4WT4RTug",
+	"0OqDoup51a8DWLvgfkIFdujjHzdYe807DSXijTdalSPeQKO/MMQhGQJpSvpYhsAhxHrnSEm80HjL+ltb",
+	"7AhuiHTr0QVav33xBb53F3r/lhe/UjLp8t5b2WpF0NBI5Yqw5Ku9NXy6tS0MeShaql8mdmzJUDVnDTZI",
+	"5fJz19Zqk9w2tFs1OXI+ajU67BvEseTNdwpAEkOTRlEeV02NBo8YvFveIGZxbJf3mrr080Zl4syDz3Ct",
+	"M7cDQePvF5ceuY/CaTXYKJfiCO5mBkOS6QzqCmuI9AFZ/7s30A6WJKZpOhGaiQhUgNzKSKnWS6kwcsj3",
+	"gliVYHo4PFt3m6Kt9gJjW0p1pYkUIb7mkiQaD3VHgDOAKbwV+e16yEv33a0dUs26aeBKeEEf3Cv/JXcB",
+	"X1ipAm7upMCAJlJwCK4X3H4yQ2i+4hW+NYsa28IFWzvPfoXxSfAW3ogqatgRXEuyCDBQaOgqzwj8G4Eu",
+	"iUssJf3HJ1+QwEg5TahYTV2YjA4G6wbtKxjL7fAOtP03xjiv5Jxw4VhGEJaAbMNS4lIVUsAFmm/jE4ku",
+	"+GYF7hU+v7XFk5nZafUaYC/esGt5xaKDaFa2JTS9XIVx58ouXTeTvtWw49gHueX+XPeJHmymuGusfW++",
+	"yS/FBVtWL8PxGtz+XBkSOqlkHNVGCtkkvnzliJwrppkA65JORPVVg55jTZzxinftgL9naeJ90viynIF3",
+	"BKQHXinOaMLj1eDU371oI2PW6EZ2kHtv89S9w7NVDdXvb0QqvIEFq3NrKy+Womw2Kv/PS+/dhfJfc/4J",
+	"rLRFwgWPI4W8h3hm+bggKXhd/02pyiM6uyv5t6n/FqRs03/LxL65OLO9lKOpSJ8SCEwxCyWz+YLkJKpE",
+	"AKg5uvAazwOM539eJv5tbOGigx1c0w9vofumVfI5DTdfIWwJ7h9LBK2uxPp+zZ3NWK52fZGew++1Rdp2",
+	"jOJHh5gVtoSqSWpW5dCovpD5Vh4SIYvL2yYWbHOmb5rZ+I6YoPz0xhT7GjT7DUww3NMp52/BqiR8B4hR",
+	"d7iJEcHmjg/iO1y/N8weOlb5TuR1dT+TfiKvrcqViYip/IrRxwjyvND3oOvOP14wzDtsDI14u0BYCswT",
+	"wSQKMByt6miNSjYkLNbMeSV90w+0e+qjrY6UjAuPgm4Moypo+A2iNN/BWkJPDeuJv994Jb9fSCCcri2i",
+	"i8ywVHQE0oMDXn7lgVBrcUoNNL7NnWo7uZfb4Dtb4W/tTqVV1rcrDjcnIotjYiSZWQMPUGqNhD3rF323",
+	"SCasx7JNwcZ37i2ixtUcO4ArPFXSyFDGnSNocO7n/rNPe0T9SAG1YYoqMYCsgADl7+9av7ezadftcZ0P",
+	"pNcXqRjeF8yVjznpI1GOHUkwbDKm2hCoEBqawZDMuEqWVLEhFph2gSpQhQiriJcY27Nx2SyoTi6I6BUN",
+	"SF9ABc8BcV+QOSg2uVczKNyakEIXkL7tNvhRTVO6iiWNggFGfUaMJTCziSi86K7V3CcfPCXBgl9dw83a",
+	"Edc05UGl6wBs4GDoXDqhYoak1CyIZnOQ63I2EcHxgl8d46XD8Uf44lNgR5GHL/vq29j0A02+efv2/Cjm",
+	"2jBI0X335tVTEvx0ZVgoj2iU6GIUVLGJ4BEThs84i1z5KLtUTHEaOx8d6dsjutLF2fPXF/ala6Ywv4Zr",
+	"9+dgRC5gKi7HxaUGh2w0ERflVvF5JviPGSM0kZA4MbejVizKR9h/PP6CBDicqaGWXoMmx423/KBw1G0d",
+	"Q7bxe7L4sCBWU0i+J9lBFEVsjFBSKvi0vs+q50dngy9fm7sz9t4wp/L6+RQFf5HZ1Ir07Qma54LhrZRU",
+	"kbbyavUUzle3HS4ZxHqRmWJs0CKB2q3C5umP74BJinpqB7EEN/LG7diCt76t78kGvPUVewZRWKVFe6DB",
+	"ABuSREYsHkLS4rAEGiiVS2zhUpCEpqSPLn2o76qYXonQtgDGmJJWWujBJiGR22gb1cwX+Vt378V9W3XY",
+	"ggiATY9GcIsDt/jgQOppgxa5EenfUcwVWGiPHUcMvY53EzJ2weI1eMbsEodP5CyHlUwojy27wNWeh7ys",
+	"X++5n5tG9uPPJvTD07JNOS6480DqcZEU0m9M4hgWFp3Tx5AXd/WEvyiKO9yG6PTN34tOlM/tTnzggpQK",
+	"ZTQ6woogGp6kUpn2K9Tf05hHRMmlSz3Hwdqt5MDywURyN0syzhKI+YXbUcKxAuuMx4xghO3gKeHiutLk",
+	"RGAuAItG5HvMyjEy4SFm4xAhMXmBa7JU3BgmSCZipv01qpJL+wza9A1EajVVmVhrYSJ8E9QQSE4+w8HB",
+	"lS3H4F1KdKoYjfSCMQOejJiGV9qpYcgwfqZDdDq6tB9IQW7S918CjTccG40yGyexW5pLW2AdUHSPjJm2",
+	"bZhkseH2TDm2B8hRRLFiUNF8DcqUx1V0vksuqFptheaD7xoQH+5U8cHVa8+q8E9uvH2xo5K8BfX/D68u",
+	"/mC58NnF70k/SzVTxpq+tbNr0HWnHxv7i4vCa9P/c1kJn7z1X+xE5GsRjWTKxIckxmXXR3I24yGLZJhZ",
+	"VWRU2mdJPIL/V1dlO7usRwT4sR4m5BGIj4QjnnCkj7BRUDj92YIL5gIEX4h5zPWiw1JsS3GpHIW3rEds",
+	"0iEOZYVtOJBuwwS7I03iXsywO1o2b4oVK1c65xGWBGDTsCIECWNGIYeYyBQRg/CljnuhHsV74Byll1pn",
+	"EKoFxiGmEAoH4eKijP14HmjCqIo5UyQTmWaYcdhwZ2fbZGf5sJ95FLNbi+l1nZRCsW5TYa3NrIHZgACH",
+	"0FqhobJrGyO+rUT93RvinNkD1NEuuYjyxIzcmdtd2wVmA848wmzi7VFbUKr/rPTyrRv9t2k91mbTmj1Q",
+	"mu8B8q5EeX8hslSJ/KTvDcihS9svi4280uPNkiFrPGCUq7jZePP/giOMkZUPAenTSs1Nb9aUppR7pAD0",
+	"ILB6G0JXBUba7w1JpDbk8edkITOlB6OJeFvkQgOAmMfkXwMjPyWUFOD6PlTWQ7aziMBUoDcpGAGIY4gy",
+	"10amE9EHDCvA76eGxIxqQ56QhIvMir4lt7YReTImycAljAcFmnpA+kbRaxbHLBpCiaA/WvNJET4XUrGo",
+	"8XKjpL4A5nJHawf1ywbdzz1pcEwdMLlpty03Z/LvdoxkLVd6aFJbgVKHSSgu8yWyhvbcNSzxjVtuv9qY",
+	"FgFRznexHRtl8CbvUE1w3dJZW+vlXnxF9ZneqsvoPKuo50Q60DkIdSf9v/z5P//lP/55AMnMFMXckotI",
+	"LjszSdt6b72Ie2a5Mm5a9m03cvhlfBiXGrRF6NqpBaIxvHL3b1Yyw+a5ha2SbDTVX9+bkfj6UEZ2nvaR",
+	"cyEStTXgPmHHLknbYdpuvsx9vXpevN2FgV6I6CDM88JlpZVwivw4iACsrMagt9al3jiPQ9705b003vYV",
+	"Tw+7/CXq9B+PH3vUasHawwObIM/sue91MCzRZbUwj5iHuf1EexxUn+zdCi81Ig6UC8xbbxwWY31a+rcm",
+	"kQQncrigXDSCpa0t4m1cEvsO7in88M7Y5xVDbMQ4ZnSeMQ9KVoPeWC54zAhd0hXpd4o1TNiONuLr1S9W",
+	"4mFlwZqRWM0436hrJOwYqt0f5Su7ee1e2Zff+Hd/RnBsHRDT8hv122SHMoHaeCGn34EZAVYyx65s5YLq",
+	"sdDoBfzumqmYpqmHBMq78OiAVsf1GJ/YbQmMiATw01RiK8GoJaqvTKvbyvUtdXEvFkpljk1gmPwwyveZ",
+	"vgJZjovRR4hnqciCxjMS0ZXeKsarcmDrvUtVFvTuaEtt2E4HcgnU86vrmwo8AVb1WXBtJN60HRaLrHkt",
+	"jj1M5oGxkr53zf5cVtOP5xA6j2+L0FxwVZZz25ZI6BXL0q5n42t4+5fDsb2vCoXu+nS0i3mUpQc5H23D",
+	"sasQPiR8Bvd7EOHCrmmcQawPxtwjmp6vOkFUFlvjSBNKYn7tSlWAcXXFUmMfeB0tFzQTcY3l6lwtirmg",
+	"sUZ0nhyx31WW7wdfv8CcBfiBM+1YOIDSG64WxlNyzWXsjDCPzndy4pA9JsLVcQhlxE5JgA1Mf8ykoVP2",
+	"AUsKuUICETOUx67yhf0B3oJxLuSSJFm4QNQG2ztkGw4nwrdopJzKOAqGeR8pU1xG0zCWmpV/52I6y0ym",
+	"mP3N02fqz/AAaeGBnzmMREyEkplBCFcrrT1ynR5WdBdqEI0I7Ocy2DKhmZFH7j1YNlfmX0NzfhQT0Q/s",
+	"mx6hMDolDhk5PydCqSDs1q/2YES+EyUQx7UXSF/LTIXMzz+wRJMhYPBFU2oC8hsSGJ4wt6ro4EQ0DmyA",
+	"G9+ohlAtds0UYWDNtedYVDbnLaljlT7uRR+rzvIOFDJKEq41hgG6nFu/zP/6p//6l3/602DHU6iDZra+",
+	"lHch0O9eN1sX6XeinTUtyOHUsyoBT8Zj55TxGgzc9iNnIW4rkYLQAkWdSMEGTyHXFBFevWSsWGh1tNh1",
+	"G80rTz8fZrpl1bDGTdu2pZAmrwPeXjMAqyqV3yVQIgcx9fqlugEekndYQgSWgiSrEnvTmKoEva7uJonE",
+	"VER6IhZMsWEe9svhu5iKeUbnDA9rq6/E+R7CfA7yspybF1NtXJr+T4ujZ98ORnCtTwMSUqU40xOxLGEJ",
+	"EzhhYZD9wEPZc3twj0ajwbDQfq7YSrvTSS/IgkZtQP+vV99WiHpPyD+VlQUftd0rZMXaQH+w4HBF5b5T",
+	"VP0y1drU6pfiUn4gKZ0f4irq9Ypw214jjL5daaQIJvmWNlJ1z7TuJqiWdETjuP2m+zVVV2dxXOOYN7cM",
+	"CGHbP4vj9gBnO6yDqA+2IRe2XxEeENq1sAYEliUlWpIZVcQx4K6ExnU6yqtst+sU5WLdt0jhcjdNt/n4",
+	"4CC1ixIqINYnqe94zF8GBu77+5FLGs0rl2tdKexQrhE75YB+G8sgVe6/beYv99UYmLNgFUIeahdIUW0X",
+	"pXGfRyxJpYHAWpMXAoZnEHzBNdjU3dbMmob2q66+nu/c+794e9r7qtHorv09fkkP4vA5c2GJJ48xLPEp",
+	"kbtckeRjqejg/tetFyU1St6ScV7r5V7M8/pM78BAz9fGSHKJ8TRzwa2Z3r9kM6ngGgUh9R2mKeFmq9G+",
+	"JlA6mO1Ny3w3e/PuTfeG3Xkntnvzutz25crPa2Vv2Y6uL+22rZJDi7eHtUKGzXkBQX4b4q/ayU3hobG1",
+	"6HDpRdUzxuPv9z1QMqaTYyHf7ZDQluoLaaRuT2Z+C9hFAASkBZ/N0IKHsoo51Mrlytr//b8/f/H1kJx/",
+	"+7WVlN+zy/On5JsXL58df/Pi5VclqEHc4I8fPpmIIBM6SzGVecoTOmdQfyI4JSFNTYYyN5TCchJ6Duxo",
+	"rYS2fQ2GeJWBrnjNf2LESeqIhdLy4NAV56QTIaRKaAzy3H7rwKzNIksuBeVxqfIbSZihETU0x2nSRvE0",
+	"ZdGwAh9jx/PiDy+/ImFMeaJJ3415IizXQ/D/kIQ0YYpiCenlgmGB5Xwi6LirRMnJQkjiHQQ4VSzdgtPC",
+	"lQIUHxKpJsJuOBWy1GQ0PlpQvSAJNeHC5yk8GsO1/9CVr7Z2DRdhnEUsGozIC1d6+/HDRyRwCyDlNKZq",
+	"zgLSx4W1vaT8A4v1YAg3REEolcpSg0sWuB+Lz3VC4zgYkifjRyS4zPTK1QYP3jCjVkdn9hANirsWx15c",
+	"T0SqZGi51ipTUqJphhw6ImfG0HDhkspNpgSLSMCjgFBNAnhpyqPGylDv0ljS6PXq3L7U++tO0j6cjoXU",
+	"aIpRgwsuFiHlreh6Mn60odtyFfgdus+lXANGeWXpwRC/ZJYpHH+w6KnlAbUq1Tia82sAGw0leFQhIw6Z",
+	"z8o/l39sB1Viwupo3WpwYdicKZcueEOpjaxnT0UvuahjY2l/hAsg58NH73w/Z0EX0BdYZgkG28L3kFTH",
+	"GfS3QZ6fv3tbktlGkgA/mWYqdtvU150LHNECL1YDV6hlSg0GBws4isogecVIQJ+ylIqZYe5yFruCS3GD",
+	"8HTFipKYXzHS0FKw4a4StzQS+Zb0gVIPOykDD29jBE27xbHYuzevDqBlXBjLedQXP8cFs2xiVXG4Q6AE",
+	"S8oSy0nv3rwaYN1hDaWXFYGjg3g27Ma0202iQnLfkrrcKgzPvQy8BeMHp+8sHr2QyhzF6MxFCr9780rf",
+	"RnJM4xY98IXlM2wWcsjnlAt3ZutCh0GJ2HeOVfgJNEQaD0boGHGSKeGgEQQ+uwGxaZZUT0QuUFbMuf9c",
+	"E1CJvkmYoG685Jo9JY8fjvNO6CUVkRQsCvBaTTgenggMm/BkirxiRSGx1RUjeffm1QONdaxWjeLKfb0u",
+	"sO6Nn3850/dOAMQB51IyXhUHm2Pqwim9/eBGZMotjuZz99a/jQqILpKts7v69+79dnA9iJTq3B5Q8wK/",
+	"uV3nN/TU5vL2i3pgj7fjqFY/t+e4zXGNaJU90FjELzX5bQrNzEIqbhAjsl8JSRs8JQGWaptCZJp932oO",
+	"VuVjmkMhclQFHQtMBNckoM7iCAgX8BYYtQk3Bg5DA5HsHMueoxEOsQs+D9vF9rFo7tAEPL5YQGRmoEGw",
+	"7CeiaDUPxYSgCMGosqSq9eojGGdUDUbkjUct8+XmEAEZp1cO2aQimohAsA9mivU5dUAMi+MChgPiJ7gh",
+	"IRUkkiNy4Xxm+UnoqQhrNQUrd/0UhZ4nAq0IUCJOxuOhi/OjTm5amm3UoO3Xt6U727bvqRIWzqvRoZ3G",
+	"Dt2hcLuk+PbwsIp72xC+Zcuixxv7BVl4RbiwjC8zU3jlKJTMXN/05aNHL46wNGc1JXhdGrg6bQBtoT2c",
+	"x6WMVkMIjMFioGYxJFr6mCJs2EFpZMYS3Cq0rhYInKCxnOvRROSZqy/JQsYREZLoLHQ1xJp41ycpn2e3",
+	"W8stb/8Nm92gQmAirw/iAr4wMoXgKbTcqbDi0tA4dhnAWE5xWAtjcK4yOZttugMfbtY+HB30reqsvpe2",
+	"8/KmteuqpXnTtEI+XQ6BsyZAsnK03ki1FuuHxjGhxjmUbVcaDWt0A6OEzkPhLp7/liyoVXHtPkHILeR9",
+	"EqRK2mNFBS6iHVBBBYvtvycCt+Uli6WYA0/0g1mYBORyRRyJnpJrJiKp/HcatxbVJFgkOhiS4AOnMuH2",
+	"XzJNpf3/Nb+WARxu/mCeiFI5X8+CEDFfcuAusFBBUpQuiAYjcuZkR4m6lyuiZcKkYBhl6NxLfToRekEV",
+	"qtF40uNNhqsGW/yArvEBFDyCeScMRA837vTTC7l0wYaKXXOZQeKBeqAnorKGIxJgQGRA+mw0H5EAQh4h",
+	"w0AcvbsIBiTlHss0D6RsiBYakZPxQw/6YSdsDcelH9rJeJzH6kJ9xObilEihO5Rr95LtXsyu8XQG+qC8",
+	"POxhvLHX2yizAEhrdTkDfADbvgRNChzTLUQph+Fq8e9KLqqaKWAQYux4pUw31xgxvg7Tkip+TcPV4Ck6",
+	"S1yJZgc5TLiYiJKGDXonWuZCTqGxadFYYNXmI+3UW0pSwNrqg45rLQRIXVlQlcRM6+ZNEUoVvV55YKzb",
+	"2A7QdtnBeof1Wm3XdwCU65zEX59fOISrFPkkygAirQAw2uiu6Oiv/ev31p45R47z2Drgpgd50QDIHqte",
+	"0xbB+Hft0K0l+W30pMMb55AmeLsB0rBLXUdNC+WeHESVy5P1/CWaz4OE9dgRCgeBWmM2M6CNGYo1ubny",
+	"GpVGlwGm1rueILoBIG+iQTOGTZ3wt1F4ukTzeznY727VHb5QNVWzcfU71srr4oX9t+WD9XrAocqbHK6Q",
+	"3y/e4QN7h11L9bgilI6lk6zhmNvqQnb7xy7/5t1zAW/cfSpXpbaNcfVpez/3kjWWWm2MgZQ8UKka7ZZl",
+	"l7IzdgC3dIjZpu8l4hzmdDfl1uFqIY9y9hcRug2KG1aoYxG+fGXuvt66u6cpF9vzBfaIkCSWYo6eHABP",
+	"cK/sUne9eW7jW+cA/P1AtfU0TuL2Czrc8h69l0IOt7xCeS095OR8Y3r3B6j3CNoCyv/Q34OESrtQBR/M",
+	"wg17oFsrOSzZ5ULKq83n5ff+pb9qWEQ3i9bKayJCR8QB3W4sIo7AhPnmG0zBrq7858ya8IozTWYyjuWS",
+	"XBgqIqoi4pfoFCONAog5+jgBRWHSG5JJz/CEaUOTFP+MqKGT3ifnNPM1cQI33CMeBRMBxiXUAyY8KmXP",
+	"S+HLdzGjVqckYlGGqwLPuBkMi5byfgPSfyf4hzyGBnWgiXBX2BiYnn8GqEImU+yUXD8cTrLx+FF4STX7",
+	"7DH55vXZs6OLb85OnnxmG5n0eDTKexldymg16cEHLCBXbOXD/PNQ04nwMPxYCBmDfILlQrNw6sJD3SPu",
+	"LhjBqMY1ByfmiJwRIcXRyYcPHq+oLxXA3bqgrIl4OCZ6gOa4UdyPYq7k0mqAEYvpyuEmXOJdS0RXLhdg",
+	"QePZU6IYBvXgrhfSuFVnkQthVfFEJJk25JKRhTGpfkpoFCmmNWIggPPUsCGJpUwvfZ2BmIurI7hpIIKZ",
+	"pVRXXqxgToQr0FbcpkwEtd3ijcqIBMARkB2hA3RKQJiuA13qB3CgjhwIUDAkHomh6ScP9jEERy7+luOG",
+	"2BfxBncEMBOlv11F72AwJJSkis0sY/nbJN/QrwJwjgW/2hC36zbOLZ1PrvV7USNd37nWuOmqoZTqhpx/",
+	"2BLPdSGIFw90pWQcH393RvRKG5boTX6SllsIf351VErLq313l+V5aeg6HZ6SHzOWQQ3yXLJDBBFsyEjJ",
+	"NGXRLlRpV1lbZ37wA3bT4XoQf/gaN3U6Uff2aVdY7LhYqS4qU3Fi/5vQndx0Vq2Q0i4a7RDo+6BgOGqv",
+	"fJybizXxK98K9oIYBHgX6GP0EI3hhPz2S+9+yY/022IgOyMWZoqbFXx0yahi6iwzi97pD+/tiuEJi01m",
+	"Ku6d9o5hJd046jLpG0Zjs3C5fzTigmld+IxkqoFfaJpCrS0u5r4qcrWZV3LORanAqB3QsOeDI+DWGz9c",
+	"92E9z4tR615Rg1k7JEjDCv3W9ezHpuYNHjGIGDviAj6HDMojmZliZGnueFyDP7DCkBhFeVxavnxCUaMD",
+	"7hwzTIe9UpUUYA9FQ2sD4Yg9jCYxKrNqeGUe+UXZeuuvHVpXmjvnAdq11oAq8DlKGAyRu9jJ0bfa6P9S",
+	"HOE1/qX8UExY1EGqMr3wUW8Q6JObeS2rKq256Oq263LpcayxPuzh8FIljQxljK3+mFFFheGC5amoroP3",
+	"n/7/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

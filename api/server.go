@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/dakahq/daka/attendance"
+	"github.com/dakahq/daka/devices"
 	"github.com/dakahq/daka/notify"
 	"github.com/dakahq/daka/openapi"
 	"github.com/dakahq/daka/org"
@@ -27,6 +28,9 @@ import (
 type Deps struct {
 	Org        *org.Service
 	Attendance *attendance.Service
+	// Requests files requests and runs approvals; nil: one over Attendance
+	// without notifications.
+	Requests *attendance.Requests
 	Logger     *slog.Logger
 	Registry   *prometheus.Registry // nil: a private one
 	Version    string
@@ -41,6 +45,9 @@ type Deps struct {
 	// Media serves the local photo store's signed URLs under /v1/media/
 	// (localstore's Handler); nil when photos live in S3.
 	Media http.Handler
+	// Devices serves terminals: the admin device API, the native terminal
+	// API and the ZKTeco/Hikvision push endpoints (nil: none of them).
+	Devices *devices.Service
 	// Notify serves the inbox, push tokens and webhooks (nil: those routes
 	// answer 503 notifications_unavailable).
 	Notify *notify.Service
@@ -50,11 +57,13 @@ type Deps struct {
 type Server struct {
 	org     *org.Service
 	att     *attendance.Service
+	req     *attendance.Requests
 	log     *slog.Logger
 	metrics *metrics
 	reg     *prometheus.Registry
 	version string
 	quiet   bool
+	dev     *devices.Service
 	notify  *notify.Service
 }
 
@@ -71,7 +80,11 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{org: d.Org, att: d.Attendance, log: d.Logger, reg: d.Registry, version: d.Version, quiet: d.QuietAccessLog}
+	if d.Requests == nil && d.Attendance != nil {
+		d.Requests = attendance.NewRequests(d.Attendance, attendance.RequestOptions{})
+	}
+	s := &Server{org: d.Org, att: d.Attendance, req: d.Requests, log: d.Logger, reg: d.Registry, version: d.Version, quiet: d.QuietAccessLog}
+	s.dev = d.Devices
 	s.notify = d.Notify
 	s.metrics = newMetrics(d.Registry)
 
@@ -106,6 +119,7 @@ func New(d Deps) (*echo.Echo, error) {
 
 	RegisterHandlers(e, NewStrictHandler(s, nil))
 	mountMedia(e, d.Media)
+	mountTerminals(e, s, d.Devices)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", openapi.Spec)
