@@ -253,7 +253,9 @@ func (f *Flow) validate() error {
 	return fe.Err()
 }
 
-func errForbidden() error { return errs.New(errs.Forbidden, "forbidden", "your role does not allow this") }
+func errForbidden() error {
+	return errs.New(errs.Forbidden, "forbidden", "your role does not allow this")
+}
 
 // GetFlow returns the tenant's flow for a request type (the default when
 // none is configured). Admins only.

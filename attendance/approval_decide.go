@@ -141,8 +141,8 @@ func (r *Requests) decideTx(ctx context.Context, tx pgx.Tx, a org.Actor, id uuid
 	override := false
 	if len(rows) == 0 {
 		for _, x := range ap.Assignees {
-			if x.Step == ap.Step && x.DecidedBy != nil && *x.DecidedBy == a.EmployeeID && x.Decision != nil && *x.Decision == outcome {
-				return nil // a repeated decision within a step that still waits for others
+			if x.DecidedBy != nil && *x.DecidedBy == a.EmployeeID && x.Decision != nil && *x.Decision == outcome {
+				return nil // a repeated decision on an approval that still waits for others
 			}
 		}
 		if !a.IsAdmin() || a.EmployeeID == ap.EmployeeID {

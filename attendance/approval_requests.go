@@ -411,6 +411,16 @@ func (r *Requests) Withdraw(ctx context.Context, a org.Actor, reqType string, id
 	return getRequest(ctx, r.pool, a.TenantID, reqType, id)
 }
 
+// checkPhoto refuses a photo the caller cannot attach (not theirs, not
+// ready, refused or deleted: 422 photo_not_found or photo_not_ready).
+func (r *Requests) checkPhoto(ctx context.Context, a org.Actor, id *uuid.UUID) error {
+	if id == nil {
+		return nil
+	}
+	_, err := r.att.PhotoEvidence(ctx, a.TenantID, a.EmployeeID, *id)
+	return err
+}
+
 // create stores a new request for the caller after check (run with the
 // employee's row locked, so counting checks cannot race), then either
 // approves it at once (autoApprove returns true) or starts its approval.

@@ -65,7 +65,9 @@ type NewLeaveRequest struct {
 	PhotoID   *uuid.UUID // e.g. a medical certificate
 }
 
-func dateOnly(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func dateOnly(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 // CreateLeave files a leave request for the caller. It may not overlap the
 // caller's pending or approved leave (409 leave_overlap).
@@ -97,6 +99,9 @@ func (r *Requests) CreateLeave(ctx context.Context, a org.Actor, in NewLeaveRequ
 		f.Add("reason", "invalid_reason", "give a reason of 1 to 1000 printable characters")
 	}
 	if err := f.Err(); err != nil {
+		return Request{}, err
+	}
+	if err := r.checkPhoto(ctx, a, in.PhotoID); err != nil {
 		return Request{}, err
 	}
 	sp, err := r.policy(ctx, r.pool, a.TenantID)

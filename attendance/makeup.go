@@ -220,7 +220,7 @@ func checkEvidence(rule EvidenceRule, photo *uuid.UUID, hasLocation bool) error 
 }
 
 // evaluateEvidence runs a location through the live punch evaluation
-// (Service.evaluate: the same geofences, accuracy rules and signals).
+// (the same geofences, accuracy rules, trust signals and verdicts).
 func (r *Requests) evaluateEvidence(ctx context.Context, a org.Actor, kind string, photo *uuid.UUID, l LocationInput, now time.Time) (*Evidence, error) {
 	in := NewAppPunch{ClientPunchID: uuid.New(), Kind: kind, Lat: l.Lat, Lng: l.Lng, AccuracyM: l.AccuracyM, CRS: l.CRS,
 		FixTime: l.FixTime, IsMock: l.IsMock, PhotoID: photo}
@@ -239,7 +239,11 @@ func (r *Requests) evaluateEvidence(ctx context.Context, a org.Actor, kind strin
 	if err != nil {
 		return nil, err
 	}
-	p := r.att.evaluate(pc, in, now)
+	facts, err := r.att.gatherEvidence(ctx, a, in)
+	if err != nil {
+		return nil, err
+	}
+	p := r.att.evaluateWith(pc, in, now, facts)
 	ev := &Evidence{Verdict: p.Verdict, SiteID: p.SiteID, SiteName: p.SiteName, DistanceM: p.DistanceM, Containment: p.Containment,
 		NearestSiteID: p.NearestSiteID, NearestSiteName: p.NearestSiteName, NearestDistanceM: p.NearestDistanceM,
 		Signals: p.Signals, EvaluatedAt: now}
@@ -285,6 +289,9 @@ func (r *Requests) CreateMakeup(ctx context.Context, a org.Actor, in NewMakeupRe
 		f.Add("time", "required", "the time of the punch asked for is required")
 	}
 	if err := f.Err(); err != nil {
+		return Request{}, err
+	}
+	if err := r.checkPhoto(ctx, a, in.PhotoID); err != nil {
 		return Request{}, err
 	}
 	now := r.now()

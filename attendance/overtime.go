@@ -65,6 +65,9 @@ func (r *Requests) CreateOvertime(ctx context.Context, a org.Actor, in NewOverti
 	if err := f.Err(); err != nil {
 		return Request{}, err
 	}
+	if err := r.checkPhoto(ctx, a, in.PhotoID); err != nil {
+		return Request{}, err
+	}
 	sp, err := r.policy(ctx, r.pool, a.TenantID)
 	if err != nil {
 		return Request{}, err
