@@ -328,6 +328,18 @@ func (a *assessor) coordinates() {
 	}
 }
 
+// distanceUpperM bounds DistanceM(a, b) from above without trigonometry:
+// going along the meridian and then along a parallel is a path between them,
+// at most R·(|Δφ| + |Δλ|) long (Δλ the shorter way round). NaN in, NaN out.
+func distanceUpperM(a, b Point) float64 {
+	const rad = math.Pi / 180
+	dLng := math.Abs(a.Lng - b.Lng)
+	if dLng > 180 {
+		dLng = 360 - dLng
+	}
+	return EarthRadiusM * (math.Abs(a.Lat-b.Lat) + dLng) * rad
+}
+
 // decimals counts the digits after the point in x's shortest decimal form
 // (what JSON carries), or -1 if x is not finite.
 func decimals(x float64) int {
@@ -355,8 +367,12 @@ func (a *assessor) travel() {
 		if !finitePoint(f.Point) {
 			continue
 		}
+		accs := acc + accOrZero(f.AccuracyM)
+		if distanceUpperM(pt, f.Point)-accs <= a.p.TravelMinDistanceM {
+			continue // the usual case, a fix at the same site: no trigonometry
+		}
 		d := DistanceM(pt, f.Point)
-		dp := d - acc - accOrZero(f.AccuracyM)
+		dp := d - accs
 		if !(dp > a.p.TravelMinDistanceM) {
 			continue
 		}

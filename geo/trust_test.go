@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -594,6 +595,25 @@ func TestTrustReconstructTime(t *testing.T) {
 				t.Fatalf("ReconstructTime = %v, %v, %q; want %v, %v, %s…", got, ok, reason, tt.want, tt.ok, tt.reason)
 			}
 		})
+	}
+}
+
+// TestTrustDistanceUpperBound: the travel pre-check never skips a pair
+// DistanceM would have measured as farther.
+func TestTrustDistanceUpperBound(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 11))
+	pairs := [][2]Point{{{0, 179.9}, {0, -179.9}}, {{89.9, 0}, {89.9, 180}}, {{-90, 10}, {90, -170}}, {trustAt, trustAt}}
+	for range 20000 {
+		a := Point{rng.Float64()*180 - 90, rng.Float64()*360 - 180}
+		b := Point{a.Lat + rng.NormFloat64()*rng.Float64()*10, a.Lng + rng.NormFloat64()*rng.Float64()*10}
+		b.Lat = max(-90, min(90, b.Lat))
+		pairs = append(pairs, [2]Point{a, b}, [2]Point{a, {rng.Float64()*180 - 90, rng.Float64()*360 - 180}})
+	}
+	for _, p := range pairs {
+		if d, u := DistanceM(p[0], p[1]), distanceUpperM(p[0], p[1]); d > u+1e-6 {
+			t.Fatalf("%v–%v: DistanceM %v > bound %v", p[0], p[1], d, u)
+		}
 	}
 }
 
