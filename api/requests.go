@@ -241,7 +241,9 @@ func fromPolicy(sp attendance.StoredPolicy) RequestPolicy {
 	out := RequestPolicy{MonthlyQuota: p.MonthlyQuota, DaysBack: p.DaysBack, CutoffDay: p.CutoffDay, IsDefault: sp.IsDefault,
 		UpdatedAt: nul(sp.UpdatedAt), UpdatedBy: nul(sp.UpdatedBy)}
 	out.AutoApprove.Enabled, out.AutoApprove.RequirePhoto = p.AutoApprove.Enabled, p.AutoApprove.RequirePhoto
-	rule := func(r attendance.EvidenceRule) EvidenceRuleState { return EvidenceRuleState{Photo: r.Photo, Location: r.Location} }
+	rule := func(r attendance.EvidenceRule) EvidenceRuleState {
+		return EvidenceRuleState{Photo: r.Photo, Location: r.Location}
+	}
 	out.RequiredEvidence.Makeup = rule(p.RequiredEvidence.Makeup)
 	out.RequiredEvidence.Leave = rule(p.RequiredEvidence.Leave)
 	out.RequiredEvidence.Overtime = rule(p.RequiredEvidence.Overtime)

@@ -58,11 +58,11 @@ type sent struct {
 //	HQ: a 200 m circle; every employee may punch there
 type reqEnv struct {
 	*testBundle
-	req                      *attendance.Requests
-	ten                      tenant
-	ops, field, sales        string
-	g, m, s, e1, e2          person
-	hq                       string
+	req               *attendance.Requests
+	ten               tenant
+	ops, field, sales string
+	g, m, s, e1, e2   person
+	hq                string
 }
 
 // march18 is 2026-03-18 10:00 in Shanghai, the default "now" of these tests.

@@ -31,6 +31,10 @@ type Config struct {
 	AccuracySlackM  float64       // DAKA_ACCURACY_SLACK_M, default 100
 	Media           MediaConfig   // photo storage and upload limits (media.go)
 
+	// ApprovalSweepInterval is how often due approval reminders and
+	// escalations are sent (DAKA_APPROVAL_SWEEP_INTERVAL, default 1m).
+	ApprovalSweepInterval time.Duration
+
 	jwtGenerated bool
 }
 
@@ -59,6 +63,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.ShutdownTimeout, err = durVar(getenv, "DAKA_SHUTDOWN_TIMEOUT", 20*time.Second); err != nil {
+		return c, err
+	}
+	if c.ApprovalSweepInterval, err = durVar(getenv, "DAKA_APPROVAL_SWEEP_INTERVAL", time.Minute); err != nil {
 		return c, err
 	}
 	if v := getenv("DAKA_TRUSTED_PROXIES"); v != "" {
