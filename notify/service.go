@@ -154,9 +154,10 @@ func New(pool *pgxpool.Pool, o Options) (*Service, error) {
 func (s *Service) PushEnabled() bool { return len(s.providers) > 0 }
 
 // Start runs this process's workers until Stop. Every replica runs them;
-// River hands each job to one of them.
+// River hands each job to one of them. Cancelling ctx does not stop them
+// (the server's signal context ends before it drains): Stop does, gracefully.
 func (s *Service) Start(ctx context.Context) error {
-	if err := s.river.Start(ctx); err != nil {
+	if err := s.river.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("notify: start workers: %w", err)
 	}
 	return nil

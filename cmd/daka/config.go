@@ -30,6 +30,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // DAKA_SHUTDOWN_TIMEOUT, default 20s
 	AccuracySlackM  float64       // DAKA_ACCURACY_SLACK_M, default 100
 	Media           MediaConfig   // photo storage and upload limits (media.go)
+	Notify          NotifyConfig  // push, workers and webhooks (notify.go)
 
 	// ApprovalSweepInterval is how often due approval reminders and
 	// escalations are sent (DAKA_APPROVAL_SWEEP_INTERVAL, default 1m).
@@ -93,6 +94,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.AccuracySlackM = slack
+	if c.Notify, err = loadNotifyConfig(getenv); err != nil {
+		return c, err
+	}
 	if c.Media, err = loadMediaConfig(getenv); err != nil {
 		return c, err
 	}

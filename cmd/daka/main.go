@@ -169,14 +169,18 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer, ready chan<- strin
 	att := attendance.NewService(pool, orgs, attendance.Options{MaxAccuracySlackM: cfg.AccuracySlackM,
 		Photos: photos, PhotoOptions: cfg.Media.photoOptions()})
 	go att.RunPhotoRetention(ctx, time.Hour, log)
-	reqs := newRequests(att, nil)
+	ntf, err := openNotify(ctx, pool, cfg.Notify, log)
+	if err != nil {
+		return err
+	}
+	reqs := newRequests(att, ntf)
 	go runApprovalSweeper(ctx, reqs, cfg.ApprovalSweepInterval, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	e, err := api.New(api.Deps{
 		Org: orgs, Attendance: att, Requests: reqs,
 		Logger: log, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
-		Media: mediaHandler,
+		Media: mediaHandler, Notify: ntf,
 	})
 	if err != nil {
 		return err
@@ -187,6 +191,9 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer, ready chan<- strin
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	if err := ntf.Start(ctx); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "docs", "/docs", "spec", "/openapi.yaml")
@@ -202,6 +209,10 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer, ready chan<- strin
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("shutting down: finishing push and webhook jobs")
+	if err := ntf.Stop(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")
