@@ -100,7 +100,10 @@ type GeofenceRule struct {
 // plain JSON-serialisable data so a tenant or a site can store an override:
 // unmarshal the stored JSON into DefaultTrustPolicy() (fields left out keep
 // their defaults; an entry under "signals" replaces that whole rule) and
-// check the result with Validate.
+// check the result with Validate. A limit of 0 in MaxAccuracyM,
+// TravelMaxSpeedKmh, FixStaleS, ClockSkewS, ExifTimeS, OfflineAgreementS or
+// OfflineMaxAgeS switches that check off; to keep a signal as information
+// only, set its weight to 0 instead.
 type TrustPolicy struct {
 	Thresholds ScoreThresholds       `json:"thresholds"`
 	Signals    map[string]SignalRule `json:"signals"`
