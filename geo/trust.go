@@ -162,8 +162,8 @@ type Assessment struct {
 // policy p. It is pure and total: any input, NaNs included, gives one of the
 // four verdicts and a finite score. The verdict is the most severe of the
 // score's verdict (p.Thresholds), the floors of the fired signals' rules and
-// the geofence rule. p should pass Validate; a weight that is not finite
-// counts as 0.
+// the geofence rule. p should pass Validate; for one that does not, a NaN
+// weight counts as 0 and others are clamped to ±MaxSignalWeight.
 func Assess(e Evidence, p TrustPolicy) Assessment {
 	a := assessor{e: &e, p: &p, signals: make([]Signal, 0, 8), floor: VerdictAccepted}
 	a.ref, a.refKnown = e.ServerTime, true
@@ -209,9 +209,10 @@ type assessor struct {
 func (a *assessor) add(code string, floor Verdict, details map[string]any, format string, args ...any) {
 	r := a.p.Signals[code]
 	w := r.Weight
-	if math.IsNaN(w) || math.IsInf(w, 0) {
+	if math.IsNaN(w) {
 		w = 0
 	}
+	w = min(max(w, -MaxSignalWeight), MaxSignalWeight) // keeps the sum finite for any policy
 	floor = floor.atLeast(r.AtLeast)
 	a.score += w
 	a.floor = a.floor.atLeast(floor)

@@ -52,6 +52,10 @@ func (v Verdict) atLeast(w Verdict) Verdict {
 	return v
 }
 
+// MaxSignalWeight bounds a signal's weight (either sign). A weight of 1
+// already rejects on its own; the bound keeps every score finite.
+const MaxSignalWeight = 100.0
+
 // SignalRule is what a policy does with one signal code.
 type SignalRule struct {
 	// Weight is added to the score when the signal fires. Negative weights
@@ -225,8 +229,8 @@ var signalCodes = []string{
 }
 
 // Validate reports whether p can be applied: thresholds finite, positive and
-// ordered; every signal rule for a known code with a finite weight and a
-// valid (or empty) floor; every geofence verdict valid; numeric limits finite
+// ordered; every signal rule for a known code with a weight within
+// ±MaxSignalWeight and a valid (or empty) floor; every geofence verdict valid; numeric limits finite
 // and not negative. Errors wrap ErrInvalid.
 func (p TrustPolicy) Validate() error {
 	t := p.Thresholds
@@ -239,8 +243,8 @@ func (p TrustPolicy) Validate() error {
 		if !slices.Contains(signalCodes, code) {
 			return fmt.Errorf("%w: unknown signal code %q", ErrInvalid, code)
 		}
-		if math.IsNaN(r.Weight) || math.IsInf(r.Weight, 0) {
-			return fmt.Errorf("%w: signal %q: weight %v is not finite", ErrInvalid, code, r.Weight)
+		if !(math.Abs(r.Weight) <= MaxSignalWeight) {
+			return fmt.Errorf("%w: signal %q: weight %v outside ±%v", ErrInvalid, code, r.Weight, MaxSignalWeight)
 		}
 		if r.AtLeast != "" && !r.AtLeast.Valid() {
 			return fmt.Errorf("%w: signal %q: unknown verdict %q", ErrInvalid, code, r.AtLeast)

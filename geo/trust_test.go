@@ -416,6 +416,27 @@ func TestTrustSeverityAndOrder(t *testing.T) {
 	}
 }
 
+// TestTrustUnvalidatedPolicyStaysFinite: Assess is total even for a policy
+// that would fail Validate.
+func TestTrustUnvalidatedPolicyStaysFinite(t *testing.T) {
+	t.Parallel()
+	p := DefaultTrustPolicy()
+	p.Signals[SignalRootedDevice] = SignalRule{Weight: math.MaxFloat64}
+	p.Signals[SignalDeveloperMode] = SignalRule{Weight: math.Inf(1)}
+	p.Signals[SignalWiFiMatchesSite] = SignalRule{Weight: math.Inf(-1)}
+	p.Signals[SignalNewDevice] = SignalRule{Weight: math.NaN()}
+	e := trustBase(5)
+	e.Rooted, e.DevMode, e.DeviceID = trustBool(true), trustBool(true), "dev-new"
+	e.WiFi = &WiFiEvidence{BSSID: "a4:00:00:11:22:33", MatchesSite: true}
+	a := Assess(e, p)
+	if a.Score != MaxSignalWeight || a.Verdict != VerdictRejected {
+		t.Fatalf("score %v verdict %s", a.Score, a.Verdict)
+	}
+	if _, err := json.Marshal(a); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestTrustNoSignalsIsAnEmptyList(t *testing.T) {
 	t.Parallel()
 	e := trustBase(0)
@@ -488,6 +509,8 @@ func TestTrustPolicyValidate(t *testing.T) {
 		{"NaNThreshold", func(p *TrustPolicy) { p.Thresholds.Reject = math.NaN() }, "thresholds"},
 		{"UnknownSignal", func(p *TrustPolicy) { p.Signals["moon_phase"] = SignalRule{} }, `"moon_phase"`},
 		{"InfiniteWeight", func(p *TrustPolicy) { p.Signals[SignalNewDevice] = SignalRule{Weight: math.Inf(1)} }, "weight"},
+		{"NaNWeight", func(p *TrustPolicy) { p.Signals[SignalNewDevice] = SignalRule{Weight: math.NaN()} }, "weight"},
+		{"HugeWeight", func(p *TrustPolicy) { p.Signals[SignalNewDevice] = SignalRule{Weight: -101} }, "weight"},
 		{"UnknownFloor", func(p *TrustPolicy) { p.Signals[SignalNewDevice] = SignalRule{AtLeast: "banned"} }, "banned"},
 		{"UnknownGeofenceVerdict", func(p *TrustPolicy) { p.Geofence.Straddles = "" }, "geofence.straddles"},
 		{"NegativeLimit", func(p *TrustPolicy) { p.FixStaleS = -1 }, "fix_stale_s"},

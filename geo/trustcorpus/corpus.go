@@ -91,7 +91,7 @@ type Config struct {
 }
 
 // DefaultConfig is the corpus the evaluation uses: 240 employees over six
-// working weeks, 8 cheaters per pattern (≈ 15,000 punches).
+// working weeks, 8 cheaters per pattern (≈ 18,000 punches).
 func DefaultConfig(seed uint64) Config {
 	return Config{Seed: seed, Employees: 240, Workdays: 30, Sites: 40, CheatersPerPattern: 8}
 }
@@ -165,7 +165,6 @@ type histEntry struct {
 	acc      float64
 	day      int
 	kind     string
-	genuine  bool
 	device   string
 	tapTime  time.Time
 	replayOK bool // a genuine punch a replay tool could have recorded

@@ -75,7 +75,7 @@ func (g *gen) emit(e *employee, d int, s shot) {
 		e.photos = append(e.photos, photoRec{id: ev.Photo.ID, exif: ev.Photo})
 	}
 	e.hist = append(e.hist, histEntry{fix: geo.Fix{Point: pt, AccuracyM: s.acc, Time: fixTime, ClientPunchID: cpid},
-		raw: s.raw, acc: s.acc, day: d, kind: s.ev.kind, genuine: s.pattern == Genuine, device: s.device,
+		raw: s.raw, acc: s.acc, day: d, kind: s.ev.kind, device: s.device,
 		tapTime: s.trueTime, replayOK: s.pattern == Genuine && !s.ping})
 	if !s.ping {
 		g.out = append(g.out, Punch{Evidence: ev, Pattern: s.pattern, Variant: s.variant, Employee: e.idx,
