@@ -39,6 +39,11 @@ type Options struct {
 	// PollInterval is how often idle workers look for jobs when the LISTEN
 	// notification is missed (default 1 s; tests use less).
 	PollInterval time.Duration
+	// FetchCooldown is the least time between two fetches of a busy queue
+	// (default 5 ms). River's own default, 100 ms, caps a queue at about
+	// Workers×10 jobs a second however fast each job is
+	// (docs/benchmarks/push.md).
+	FetchCooldown time.Duration
 	// RetryBackoff, when set, replaces River's attempt⁴-seconds backoff
 	// (tests shorten it).
 	RetryBackoff func(attempt int) time.Duration
@@ -93,6 +98,10 @@ func New(pool *pgxpool.Pool, o Options) (*Service, error) {
 	if o.PollInterval <= 0 {
 		o.PollInterval = time.Second
 	}
+	if o.FetchCooldown <= 0 {
+		o.FetchCooldown = 5 * time.Millisecond
+	}
+	o.FetchCooldown = min(o.FetchCooldown, o.PollInterval)
 	if o.PushMaxAttempts <= 0 {
 		o.PushMaxAttempts = 8
 	}
@@ -135,7 +144,7 @@ func New(pool *pgxpool.Pool, o Options) (*Service, error) {
 		},
 		Workers:           workers,
 		FetchPollInterval: o.PollInterval,
-		FetchCooldown:     min(100*time.Millisecond, o.PollInterval),
+		FetchCooldown:     o.FetchCooldown,
 		// A job left running by a crashed process is retried after this.
 		JobTimeout:           time.Minute,
 		RescueStuckJobsAfter: 3 * time.Minute,
