@@ -221,6 +221,132 @@ func (e DeviceStatus) Valid() bool {
 	}
 }
 
+// Defines values for DeviceCommandInputPrivilege.
+const (
+	N0  DeviceCommandInputPrivilege = 0
+	N10 DeviceCommandInputPrivilege = 10
+	N14 DeviceCommandInputPrivilege = 14
+	N2  DeviceCommandInputPrivilege = 2
+	N6  DeviceCommandInputPrivilege = 6
+)
+
+// Valid indicates whether the value is a known member of the DeviceCommandInputPrivilege enum.
+func (e DeviceCommandInputPrivilege) Valid() bool {
+	switch e {
+	case N0:
+		return true
+	case N10:
+		return true
+	case N14:
+		return true
+	case N2:
+		return true
+	case N6:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceCommandState.
+const (
+	DeviceCommandStateCancelled DeviceCommandState = "cancelled"
+	DeviceCommandStateDone      DeviceCommandState = "done"
+	DeviceCommandStateExpired   DeviceCommandState = "expired"
+	DeviceCommandStateFailed    DeviceCommandState = "failed"
+	DeviceCommandStateQueued    DeviceCommandState = "queued"
+	DeviceCommandStateSent      DeviceCommandState = "sent"
+)
+
+// Valid indicates whether the value is a known member of the DeviceCommandState enum.
+func (e DeviceCommandState) Valid() bool {
+	switch e {
+	case DeviceCommandStateCancelled:
+		return true
+	case DeviceCommandStateDone:
+		return true
+	case DeviceCommandStateExpired:
+		return true
+	case DeviceCommandStateFailed:
+		return true
+	case DeviceCommandStateQueued:
+		return true
+	case DeviceCommandStateSent:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceCommandType.
+const (
+	DeviceCommandTypeCheck       DeviceCommandType = "check"
+	DeviceCommandTypeClearLog    DeviceCommandType = "clear_log"
+	DeviceCommandTypeInfo        DeviceCommandType = "info"
+	DeviceCommandTypeLog         DeviceCommandType = "log"
+	DeviceCommandTypeQueryAttlog DeviceCommandType = "query_attlog"
+	DeviceCommandTypeQueryUser   DeviceCommandType = "query_user"
+	DeviceCommandTypeReboot      DeviceCommandType = "reboot"
+	DeviceCommandTypeSetOption   DeviceCommandType = "set_option"
+	DeviceCommandTypeSyncUsers   DeviceCommandType = "sync_users"
+	DeviceCommandTypeUserDelete  DeviceCommandType = "user_delete"
+	DeviceCommandTypeUserUpdate  DeviceCommandType = "user_update"
+)
+
+// Valid indicates whether the value is a known member of the DeviceCommandType enum.
+func (e DeviceCommandType) Valid() bool {
+	switch e {
+	case DeviceCommandTypeCheck:
+		return true
+	case DeviceCommandTypeClearLog:
+		return true
+	case DeviceCommandTypeInfo:
+		return true
+	case DeviceCommandTypeLog:
+		return true
+	case DeviceCommandTypeQueryAttlog:
+		return true
+	case DeviceCommandTypeQueryUser:
+		return true
+	case DeviceCommandTypeReboot:
+		return true
+	case DeviceCommandTypeSetOption:
+		return true
+	case DeviceCommandTypeSyncUsers:
+		return true
+	case DeviceCommandTypeUserDelete:
+		return true
+	case DeviceCommandTypeUserUpdate:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeviceEventKind.
+const (
+	DeviceEventKindAccessDenied DeviceEventKind = "access_denied"
+	DeviceEventKindAlarm        DeviceEventKind = "alarm"
+	DeviceEventKindDoor         DeviceEventKind = "door"
+	DeviceEventKindOplog        DeviceEventKind = "oplog"
+)
+
+// Valid indicates whether the value is a known member of the DeviceEventKind enum.
+func (e DeviceEventKind) Valid() bool {
+	switch e {
+	case DeviceEventKindAccessDenied:
+		return true
+	case DeviceEventKindAlarm:
+		return true
+	case DeviceEventKindDoor:
+		return true
+	case DeviceEventKindOplog:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeviceProtocol.
 const (
 	Daka           DeviceProtocol = "daka"
@@ -242,6 +368,24 @@ func (e DeviceProtocol) Valid() bool {
 	}
 }
 
+// Defines values for EmployeeDeviceAccessDevicesVia.
+const (
+	EmployeeDeviceAccessDevicesViaEnrolment EmployeeDeviceAccessDevicesVia = "enrolment"
+	EmployeeDeviceAccessDevicesViaSite      EmployeeDeviceAccessDevicesVia = "site"
+)
+
+// Valid indicates whether the value is a known member of the EmployeeDeviceAccessDevicesVia enum.
+func (e EmployeeDeviceAccessDevicesVia) Valid() bool {
+	switch e {
+	case EmployeeDeviceAccessDevicesViaEnrolment:
+		return true
+	case EmployeeDeviceAccessDevicesViaSite:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for EmployeeStatus.
 const (
 	Active EmployeeStatus = "active"
@@ -254,6 +398,54 @@ func (e EmployeeStatus) Valid() bool {
 	case Active:
 		return true
 	case Left:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EnrolmentKind.
+const (
+	EnrolmentKindFace        EnrolmentKind = "face"
+	EnrolmentKindFingerVein  EnrolmentKind = "finger_vein"
+	EnrolmentKindFingerprint EnrolmentKind = "fingerprint"
+	EnrolmentKindOther       EnrolmentKind = "other"
+	EnrolmentKindPalm        EnrolmentKind = "palm"
+)
+
+// Valid indicates whether the value is a known member of the EnrolmentKind enum.
+func (e EnrolmentKind) Valid() bool {
+	switch e {
+	case EnrolmentKindFace:
+		return true
+	case EnrolmentKindFingerVein:
+		return true
+	case EnrolmentKindFingerprint:
+		return true
+	case EnrolmentKindOther:
+		return true
+	case EnrolmentKindPalm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EnrolmentStatus.
+const (
+	EnrolmentStatusApproved EnrolmentStatus = "approved"
+	EnrolmentStatusPending  EnrolmentStatus = "pending"
+	EnrolmentStatusRejected EnrolmentStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the EnrolmentStatus enum.
+func (e EnrolmentStatus) Valid() bool {
+	switch e {
+	case EnrolmentStatusApproved:
+		return true
+	case EnrolmentStatusPending:
+		return true
+	case EnrolmentStatusRejected:
 		return true
 	default:
 		return false
@@ -340,34 +532,34 @@ func (e LeaveRequestStartHalf) Valid() bool {
 
 // Defines values for LeaveType.
 const (
-	Annual      LeaveType = "annual"
-	Bereavement LeaveType = "bereavement"
-	Marriage    LeaveType = "marriage"
-	Maternity   LeaveType = "maternity"
-	Other       LeaveType = "other"
-	Paternity   LeaveType = "paternity"
-	Personal    LeaveType = "personal"
-	Sick        LeaveType = "sick"
+	LeaveTypeAnnual      LeaveType = "annual"
+	LeaveTypeBereavement LeaveType = "bereavement"
+	LeaveTypeMarriage    LeaveType = "marriage"
+	LeaveTypeMaternity   LeaveType = "maternity"
+	LeaveTypeOther       LeaveType = "other"
+	LeaveTypePaternity   LeaveType = "paternity"
+	LeaveTypePersonal    LeaveType = "personal"
+	LeaveTypeSick        LeaveType = "sick"
 )
 
 // Valid indicates whether the value is a known member of the LeaveType enum.
 func (e LeaveType) Valid() bool {
 	switch e {
-	case Annual:
+	case LeaveTypeAnnual:
 		return true
-	case Bereavement:
+	case LeaveTypeBereavement:
 		return true
-	case Marriage:
+	case LeaveTypeMarriage:
 		return true
-	case Maternity:
+	case LeaveTypeMaternity:
 		return true
-	case Other:
+	case LeaveTypeOther:
 		return true
-	case Paternity:
+	case LeaveTypePaternity:
 		return true
-	case Personal:
+	case LeaveTypePersonal:
 		return true
-	case Sick:
+	case LeaveTypeSick:
 		return true
 	default:
 		return false
@@ -421,19 +613,19 @@ func (e NotificationLocale) Valid() bool {
 
 // Defines values for PhotoStatus.
 const (
-	Failed    PhotoStatus = "failed"
-	Ready     PhotoStatus = "ready"
-	Uploading PhotoStatus = "uploading"
+	PhotoStatusFailed    PhotoStatus = "failed"
+	PhotoStatusReady     PhotoStatus = "ready"
+	PhotoStatusUploading PhotoStatus = "uploading"
 )
 
 // Valid indicates whether the value is a known member of the PhotoStatus enum.
 func (e PhotoStatus) Valid() bool {
 	switch e {
-	case Failed:
+	case PhotoStatusFailed:
 		return true
-	case Ready:
+	case PhotoStatusReady:
 		return true
-	case Uploading:
+	case PhotoStatusUploading:
 		return true
 	default:
 		return false
@@ -542,6 +734,48 @@ func (e PunchKind) Valid() bool {
 	}
 }
 
+// Defines values for PunchPolicyFieldPunchPolicy.
+const (
+	PunchPolicyFieldPunchPolicyAllow    PunchPolicyFieldPunchPolicy = "allow"
+	PunchPolicyFieldPunchPolicyApproval PunchPolicyFieldPunchPolicy = "approval"
+	PunchPolicyFieldPunchPolicyDeny     PunchPolicyFieldPunchPolicy = "deny"
+)
+
+// Valid indicates whether the value is a known member of the PunchPolicyFieldPunchPolicy enum.
+func (e PunchPolicyFieldPunchPolicy) Valid() bool {
+	switch e {
+	case PunchPolicyFieldPunchPolicyAllow:
+		return true
+	case PunchPolicyFieldPunchPolicyApproval:
+		return true
+	case PunchPolicyFieldPunchPolicyDeny:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PunchPolicyInputFieldPunchPolicy.
+const (
+	PunchPolicyInputFieldPunchPolicyAllow    PunchPolicyInputFieldPunchPolicy = "allow"
+	PunchPolicyInputFieldPunchPolicyApproval PunchPolicyInputFieldPunchPolicy = "approval"
+	PunchPolicyInputFieldPunchPolicyDeny     PunchPolicyInputFieldPunchPolicy = "deny"
+)
+
+// Valid indicates whether the value is a known member of the PunchPolicyInputFieldPunchPolicy enum.
+func (e PunchPolicyInputFieldPunchPolicy) Valid() bool {
+	switch e {
+	case PunchPolicyInputFieldPunchPolicyAllow:
+		return true
+	case PunchPolicyInputFieldPunchPolicyApproval:
+		return true
+	case PunchPolicyInputFieldPunchPolicyDeny:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PunchSource.
 const (
 	PunchSourceAdmin    PunchSource = "admin"
@@ -644,6 +878,78 @@ func (e PushProvider) Valid() bool {
 	}
 }
 
+// Defines values for QuarantineItemStatus.
+const (
+	QuarantineItemStatusOpen     QuarantineItemStatus = "open"
+	QuarantineItemStatusResolved QuarantineItemStatus = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the QuarantineItemStatus enum.
+func (e QuarantineItemStatus) Valid() bool {
+	switch e {
+	case QuarantineItemStatusOpen:
+		return true
+	case QuarantineItemStatusResolved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QuarantineReason.
+const (
+	DeviceDisabled QuarantineReason = "device_disabled"
+	EmployeeLeft   QuarantineReason = "employee_left"
+	NotPermitted   QuarantineReason = "not_permitted"
+	UnknownCard    QuarantineReason = "unknown_card"
+	UnknownPin     QuarantineReason = "unknown_pin"
+	Unparseable    QuarantineReason = "unparseable"
+)
+
+// Valid indicates whether the value is a known member of the QuarantineReason enum.
+func (e QuarantineReason) Valid() bool {
+	switch e {
+	case DeviceDisabled:
+		return true
+	case EmployeeLeft:
+		return true
+	case NotPermitted:
+		return true
+	case UnknownCard:
+		return true
+	case UnknownPin:
+		return true
+	case Unparseable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QuarantineResolutionAction.
+const (
+	AccessGranted QuarantineResolutionAction = "access_granted"
+	CardMapped    QuarantineResolutionAction = "card_mapped"
+	PinMapped     QuarantineResolutionAction = "pin_mapped"
+	Reevaluated   QuarantineResolutionAction = "reevaluated"
+)
+
+// Valid indicates whether the value is a known member of the QuarantineResolutionAction enum.
+func (e QuarantineResolutionAction) Valid() bool {
+	switch e {
+	case AccessGranted:
+		return true
+	case CardMapped:
+		return true
+	case PinMapped:
+		return true
+	case Reevaluated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for RequestStatus.
 const (
 	RequestStatusApproved  RequestStatus = "approved"
@@ -715,19 +1021,19 @@ func (e Role) Valid() bool {
 
 // Defines values for SignalSeverity.
 const (
-	Critical SignalSeverity = "critical"
-	Info     SignalSeverity = "info"
-	Warning  SignalSeverity = "warning"
+	SignalSeverityCritical SignalSeverity = "critical"
+	SignalSeverityInfo     SignalSeverity = "info"
+	SignalSeverityWarning  SignalSeverity = "warning"
 )
 
 // Valid indicates whether the value is a known member of the SignalSeverity enum.
 func (e SignalSeverity) Valid() bool {
 	switch e {
-	case Critical:
+	case SignalSeverityCritical:
 		return true
-	case Info:
+	case SignalSeverityInfo:
 		return true
-	case Warning:
+	case SignalSeverityWarning:
 		return true
 	default:
 		return false
@@ -736,16 +1042,94 @@ func (e SignalSeverity) Valid() bool {
 
 // Defines values for StepMode.
 const (
-	All StepMode = "all"
-	Any StepMode = "any"
+	StepModeAll StepMode = "all"
+	StepModeAny StepMode = "any"
 )
 
 // Valid indicates whether the value is a known member of the StepMode enum.
 func (e StepMode) Valid() bool {
 	switch e {
-	case All:
+	case StepModeAll:
 		return true
-	case Any:
+	case StepModeAny:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TerminalEventItemType.
+const (
+	DoorForced    TerminalEventItemType = "door_forced"
+	MultipleFaces TerminalEventItemType = "multiple_faces"
+	Stranger      TerminalEventItemType = "stranger"
+	Tailgating    TerminalEventItemType = "tailgating"
+	Tamper        TerminalEventItemType = "tamper"
+)
+
+// Valid indicates whether the value is a known member of the TerminalEventItemType enum.
+func (e TerminalEventItemType) Valid() bool {
+	switch e {
+	case DoorForced:
+		return true
+	case MultipleFaces:
+		return true
+	case Stranger:
+		return true
+	case Tailgating:
+		return true
+	case Tamper:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TerminalPunchResultStatus.
+const (
+	TerminalPunchResultStatusCreated     TerminalPunchResultStatus = "created"
+	TerminalPunchResultStatusDuplicate   TerminalPunchResultStatus = "duplicate"
+	TerminalPunchResultStatusQuarantined TerminalPunchResultStatus = "quarantined"
+	TerminalPunchResultStatusRejected    TerminalPunchResultStatus = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the TerminalPunchResultStatus enum.
+func (e TerminalPunchResultStatus) Valid() bool {
+	switch e {
+	case TerminalPunchResultStatusCreated:
+		return true
+	case TerminalPunchResultStatusDuplicate:
+		return true
+	case TerminalPunchResultStatusQuarantined:
+		return true
+	case TerminalPunchResultStatusRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TerminalTemplateUploadKind.
+const (
+	TerminalTemplateUploadKindFace        TerminalTemplateUploadKind = "face"
+	TerminalTemplateUploadKindFingerVein  TerminalTemplateUploadKind = "finger_vein"
+	TerminalTemplateUploadKindFingerprint TerminalTemplateUploadKind = "fingerprint"
+	TerminalTemplateUploadKindOther       TerminalTemplateUploadKind = "other"
+	TerminalTemplateUploadKindPalm        TerminalTemplateUploadKind = "palm"
+)
+
+// Valid indicates whether the value is a known member of the TerminalTemplateUploadKind enum.
+func (e TerminalTemplateUploadKind) Valid() bool {
+	switch e {
+	case TerminalTemplateUploadKindFace:
+		return true
+	case TerminalTemplateUploadKindFingerVein:
+		return true
+	case TerminalTemplateUploadKindFingerprint:
+		return true
+	case TerminalTemplateUploadKindOther:
+		return true
+	case TerminalTemplateUploadKindPalm:
 		return true
 	default:
 		return false
@@ -842,6 +1226,30 @@ func (e ListApprovalsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListDeviceEventsParamsKind.
+const (
+	ListDeviceEventsParamsKindAccessDenied ListDeviceEventsParamsKind = "access_denied"
+	ListDeviceEventsParamsKindAlarm        ListDeviceEventsParamsKind = "alarm"
+	ListDeviceEventsParamsKindDoor         ListDeviceEventsParamsKind = "door"
+	ListDeviceEventsParamsKindOplog        ListDeviceEventsParamsKind = "oplog"
+)
+
+// Valid indicates whether the value is a known member of the ListDeviceEventsParamsKind enum.
+func (e ListDeviceEventsParamsKind) Valid() bool {
+	switch e {
+	case ListDeviceEventsParamsKindAccessDenied:
+		return true
+	case ListDeviceEventsParamsKindAlarm:
+		return true
+	case ListDeviceEventsParamsKindDoor:
+		return true
+	case ListDeviceEventsParamsKindOplog:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListDevicesParamsStatus.
 const (
 	ListDevicesParamsStatusDisabled ListDevicesParamsStatus = "disabled"
@@ -857,6 +1265,27 @@ func (e ListDevicesParamsStatus) Valid() bool {
 	case ListDevicesParamsStatusOffline:
 		return true
 	case ListDevicesParamsStatusOnline:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListQuarantineParamsStatus.
+const (
+	ListQuarantineParamsStatusAll      ListQuarantineParamsStatus = "all"
+	ListQuarantineParamsStatusOpen     ListQuarantineParamsStatus = "open"
+	ListQuarantineParamsStatusResolved ListQuarantineParamsStatus = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the ListQuarantineParamsStatus enum.
+func (e ListQuarantineParamsStatus) Valid() bool {
+	switch e {
+	case ListQuarantineParamsStatusAll:
+		return true
+	case ListQuarantineParamsStatusOpen:
+		return true
+	case ListQuarantineParamsStatusResolved:
 		return true
 	default:
 		return false
@@ -1237,6 +1666,126 @@ type Device struct {
 // DeviceStatus online when the device was heard from within the last 3 minutes
 type DeviceStatus string
 
+// DeviceActivation defines model for DeviceActivation.
+type DeviceActivation struct {
+	// DeviceId Send as X-Daka-Device
+	DeviceId openapi_types.UUID `json:"device_id"`
+
+	// Secret Shown once. Sign requests with HMAC-SHA256 keyed by SHA-256(secret)
+	Secret     string    `json:"secret"`
+	ServerTime time.Time `json:"server_time"`
+
+	// Signature Example: HMAC-SHA256(SHA-256(secret), METHOD\nPATH\nTIMESTAMP\nNONCE\nhex(SHA-256(body)))
+	Signature string             `json:"signature"`
+	SiteId    openapi_types.UUID `json:"site_id"`
+	TenantId  openapi_types.UUID `json:"tenant_id"`
+
+	// Timezone The device's zone; naive device times are read in it
+	Timezone string `json:"timezone"`
+}
+
+// DeviceActivationRequest defines model for DeviceActivationRequest.
+type DeviceActivationRequest struct {
+	ActivationCode string `json:"activation_code"`
+}
+
+// DeviceCommand defines model for DeviceCommand.
+type DeviceCommand struct {
+	Args map[string]interface{} `json:"args"`
+
+	// Attempts Deliveries so far (an unanswered command is delivered again
+	Attempts int `json:"attempts"`
+
+	// CmdId What the device echoes back
+	CmdId      string                                    `json:"cmd_id"`
+	CreatedAt  time.Time                                 `json:"created_at"`
+	EmployeeId nullable.Nullable[openapi_types.UUID]     `json:"employee_id,omitempty"`
+	FinishedAt nullable.Nullable[time.Time]              `json:"finished_at,omitempty"`
+	Id         openapi_types.UUID                        `json:"id"`
+	Result     nullable.Nullable[map[string]interface{}] `json:"result,omitempty"`
+
+	// ReturnCode The device's result code (0 success; ZK: -10 PIN does not exist, -1002 not supported, ...)
+	ReturnCode nullable.Nullable[int]       `json:"return_code,omitempty"`
+	SentAt     nullable.Nullable[time.Time] `json:"sent_at,omitempty"`
+	State      DeviceCommandState           `json:"state"`
+	Type       DeviceCommandType            `json:"type"`
+}
+
+// DeviceCommandInput defines model for DeviceCommandInput.
+type DeviceCommandInput struct {
+	// Card user_update
+	Card *string `json:"card,omitempty"`
+
+	// CmdId The id the device echoes (default the device's next number)
+	CmdId *string `json:"cmd_id,omitempty"`
+
+	// End query_attlog
+	End *time.Time `json:"end,omitempty"`
+
+	// Key set_option
+	Key *string `json:"key,omitempty"`
+
+	// Name user_update
+	Name *string `json:"name,omitempty"`
+
+	// Pin user_update
+	Pin *string `json:"pin,omitempty"`
+
+	// Privilege user_update: 0 user, 14 super admin
+	Privilege *DeviceCommandInputPrivilege `json:"privilege,omitempty"`
+
+	// Start query_attlog: device wall time from (its fields are used as they are)
+	Start *time.Time        `json:"start,omitempty"`
+	Type  DeviceCommandType `json:"type"`
+
+	// Value set_option
+	Value *string `json:"value,omitempty"`
+}
+
+// DeviceCommandInputPrivilege user_update: 0 user, 14 super admin
+type DeviceCommandInputPrivilege int
+
+// DeviceCommandList defines model for DeviceCommandList.
+type DeviceCommandList struct {
+	Items      []DeviceCommand           `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// DeviceCommandState defines model for DeviceCommandState.
+type DeviceCommandState string
+
+// DeviceCommandType defines model for DeviceCommandType.
+type DeviceCommandType string
+
+// DeviceEvent defines model for DeviceEvent.
+type DeviceEvent struct {
+	Details  map[string]interface{} `json:"details"`
+	DeviceId openapi_types.UUID     `json:"device_id"`
+
+	// DeviceLocalTime The device's wall time as sent
+	DeviceLocalTime nullable.Nullable[string]             `json:"device_local_time,omitempty"`
+	DeviceName      *string                               `json:"device_name,omitempty"`
+	Id              openapi_types.UUID                    `json:"id"`
+	Kind            DeviceEventKind                       `json:"kind"`
+	OccurredAt      nullable.Nullable[time.Time]          `json:"occurred_at,omitempty"`
+	PhotoId         nullable.Nullable[openapi_types.UUID] `json:"photo_id,omitempty"`
+	Pin             string                                `json:"pin"`
+	Raw             string                                `json:"raw"`
+	ReceivedAt      time.Time                             `json:"received_at"`
+
+	// Type alarm: tailgating, multiple_faces, tamper, door_forced, stranger, verification_failed; oplog_<code>; event_<code>
+	Type string `json:"type"`
+}
+
+// DeviceEventKind defines model for DeviceEvent.Kind.
+type DeviceEventKind string
+
+// DeviceEventList defines model for DeviceEventList.
+type DeviceEventList struct {
+	Items      []DeviceEvent             `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
 // DeviceInput defines model for DeviceInput.
 type DeviceInput struct {
 	// DirectionMap Which status codes and doors mean in and out. `status` keys are ZKTeco punch states ("0".."5", "255") or
@@ -1281,8 +1830,60 @@ type DevicePatch struct {
 	Timezone *Timezone `json:"timezone,omitempty"`
 }
 
+// DevicePin defines model for DevicePin.
+type DevicePin struct {
+	DeviceId openapi_types.UUID `json:"device_id"`
+	Pin      string             `json:"pin"`
+}
+
 // DeviceProtocol defines model for DeviceProtocol.
 type DeviceProtocol string
+
+// DeviceRequest defines model for DeviceRequest.
+type DeviceRequest struct {
+	At time.Time `json:"at"`
+
+	// Body The first 4 KB as text (invalid UTF-8 replaced)
+	Body string `json:"body"`
+
+	// BodyBase64 The same bytes exactly
+	BodyBase64 string `json:"body_base64"`
+
+	// BodyBytes The whole body's size
+	BodyBytes int                `json:"body_bytes"`
+	Id        openapi_types.UUID `json:"id"`
+	Method    string             `json:"method"`
+	Path      string             `json:"path"`
+	Query     string             `json:"query"`
+	Response  string             `json:"response"`
+	Status    int                `json:"status"`
+}
+
+// DeviceRequestList defines model for DeviceRequestList.
+type DeviceRequestList struct {
+	Items      []DeviceRequest           `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// DeviceUser defines model for DeviceUser.
+type DeviceUser struct {
+	Card      string                 `json:"card"`
+	Deleted   bool                   `json:"deleted"`
+	FaceCount int                    `json:"face_count"`
+	FpCount   int                    `json:"fp_count"`
+	Group     nullable.Nullable[int] `json:"group,omitempty"`
+	Name      string                 `json:"name"`
+	Pin       string                 `json:"pin"`
+	Privilege nullable.Nullable[int] `json:"privilege,omitempty"`
+	UpdatedAt time.Time              `json:"updated_at"`
+	Verify    nullable.Nullable[int] `json:"verify,omitempty"`
+}
+
+// DeviceUserList defines model for DeviceUserList.
+type DeviceUserList struct {
+	Items      []DeviceUser              `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
 
 // DirectionMap Which status codes and doors mean in and out. `status` keys are ZKTeco punch states ("0".."5", "255") or
 // Hikvision attendanceStatus values (checkIn, breakOut, ...); missing keys use the factory meanings (0 and 3
@@ -1317,6 +1918,45 @@ type Employee struct {
 	Status    EmployeeStatus       `json:"status"`
 	Timezone  string               `json:"timezone"`
 	UpdatedAt time.Time            `json:"updated_at"`
+}
+
+// EmployeeCards defines model for EmployeeCards.
+type EmployeeCards struct {
+	Cards []string `json:"cards"`
+}
+
+// EmployeeDeviceAccess defines model for EmployeeDeviceAccess.
+type EmployeeDeviceAccess struct {
+	// DeviceIds Explicit device enrolments
+	DeviceIds []openapi_types.UUID `json:"device_ids"`
+
+	// Devices Every terminal the employee may use now
+	Devices []struct {
+		DeviceId openapi_types.UUID             `json:"device_id"`
+		Name     string                         `json:"name"`
+		Pin      string                         `json:"pin"`
+		Protocol DeviceProtocol                 `json:"protocol"`
+		Serial   string                         `json:"serial"`
+		SiteId   openapi_types.UUID             `json:"site_id"`
+		Via      EmployeeDeviceAccessDevicesVia `json:"via"`
+	} `json:"devices"`
+	EmployeeId openapi_types.UUID `json:"employee_id"`
+
+	// Pins Device-specific PINs (elsewhere the PIN is employee_no)
+	Pins []DevicePin `json:"pins"`
+
+	// SiteIds Explicit enrolments on every terminal of these sites
+	SiteIds []openapi_types.UUID `json:"site_ids"`
+}
+
+// EmployeeDeviceAccessDevicesVia defines model for EmployeeDeviceAccess.Devices.Via.
+type EmployeeDeviceAccessDevicesVia string
+
+// EmployeeDeviceAccessInput defines model for EmployeeDeviceAccessInput.
+type EmployeeDeviceAccessInput struct {
+	DeviceIds *[]openapi_types.UUID `json:"device_ids,omitempty"`
+	Pins      *[]DevicePin          `json:"pins,omitempty"`
+	SiteIds   *[]openapi_types.UUID `json:"site_ids,omitempty"`
 }
 
 // EmployeeInput defines model for EmployeeInput.
@@ -1380,6 +2020,46 @@ type EmployeeSummary struct {
 	Id             openapi_types.UUID                    `json:"id"`
 	Name           string                                `json:"name"`
 }
+
+// Enrolment defines model for Enrolment.
+type Enrolment struct {
+	Comment      *string                               `json:"comment,omitempty"`
+	CreatedAt    time.Time                             `json:"created_at"`
+	DecidedAt    nullable.Nullable[time.Time]          `json:"decided_at,omitempty"`
+	DecidedBy    nullable.Nullable[openapi_types.UUID] `json:"decided_by,omitempty"`
+	DeviceId     openapi_types.UUID                    `json:"device_id"`
+	DeviceName   *string                               `json:"device_name,omitempty"`
+	EmployeeId   nullable.Nullable[openapi_types.UUID] `json:"employee_id,omitempty"`
+	EmployeeName *string                               `json:"employee_name,omitempty"`
+	Format       string                                `json:"format"`
+	Id           openapi_types.UUID                    `json:"id"`
+
+	// Index Finger or template number
+	Index  int             `json:"index"`
+	Kind   EnrolmentKind   `json:"kind"`
+	Pin    string          `json:"pin"`
+	Sha256 string          `json:"sha256"`
+	Size   int             `json:"size"`
+	Status EnrolmentStatus `json:"status"`
+}
+
+// EnrolmentKind defines model for Enrolment.Kind.
+type EnrolmentKind string
+
+// EnrolmentDecision defines model for EnrolmentDecision.
+type EnrolmentDecision struct {
+	Comment    *string             `json:"comment,omitempty"`
+	EmployeeId *openapi_types.UUID `json:"employee_id,omitempty"`
+}
+
+// EnrolmentList defines model for EnrolmentList.
+type EnrolmentList struct {
+	Items      []Enrolment               `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// EnrolmentStatus defines model for EnrolmentStatus.
+type EnrolmentStatus string
 
 // Evidence A location evaluated like a live punch when the request was made
 type Evidence struct {
@@ -1733,6 +2413,53 @@ type OvertimeRequestList struct {
 	NextCursor nullable.Nullable[string] `json:"next_cursor"`
 }
 
+// PendingDevice defines model for PendingDevice.
+type PendingDevice struct {
+	FirstSeenAt time.Time         `json:"first_seen_at"`
+	Info        map[string]string `json:"info"`
+	Ip          string            `json:"ip"`
+	LastSeenAt  time.Time         `json:"last_seen_at"`
+	Protocol    DeviceProtocol    `json:"protocol"`
+
+	// Records Punch lines kept to be ingested on approval
+	Records     int64  `json:"records"`
+	Requests    int64  `json:"requests"`
+	Serial      string `json:"serial"`
+	StoredBytes int64  `json:"stored_bytes"`
+}
+
+// PendingDeviceApproval defines model for PendingDeviceApproval.
+type PendingDeviceApproval struct {
+	// DirectionMap Which status codes and doors mean in and out. `status` keys are ZKTeco punch states ("0".."5", "255") or
+	// Hikvision attendanceStatus values (checkIn, breakOut, ...); missing keys use the factory meanings (0 and 3
+	// and 4 in, 1 and 2 and 5 out). `doors` keys are door or reader numbers (turnstiles: 1 in, 2 out). `default`
+	// (in unless set) decides records that name neither; such punches carry a `direction_unknown` signal.
+	DirectionMap *DirectionMap      `json:"direction_map,omitempty"`
+	Model        *string            `json:"model,omitempty"`
+	Name         *string            `json:"name,omitempty"`
+	Protocol     *DeviceProtocol    `json:"protocol,omitempty"`
+	SiteId       openapi_types.UUID `json:"site_id"`
+
+	// Timezone IANA time zone name
+	//
+	// Example: Asia/Shanghai
+	Timezone Timezone `json:"timezone"`
+}
+
+// PendingDeviceApproved defines model for PendingDeviceApproved.
+type PendingDeviceApproved struct {
+	Device Device `json:"device"`
+
+	// Replayed Kept requests ingested
+	Replayed int `json:"replayed"`
+}
+
+// PendingDeviceList defines model for PendingDeviceList.
+type PendingDeviceList struct {
+	Items      []PendingDevice           `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
 // Photo defines model for Photo.
 type Photo struct {
 	// Bytes Size of the original
@@ -1920,6 +2647,32 @@ type PunchLocation struct {
 	Lng       float64    `json:"lng"`
 }
 
+// PunchPolicy defines model for PunchPolicy.
+type PunchPolicy struct {
+	// EffectiveTrustPolicy What punches are judged by now
+	EffectiveTrustPolicy map[string]interface{}      `json:"effective_trust_policy"`
+	FieldPunchPolicy     PunchPolicyFieldPunchPolicy `json:"field_punch_policy"`
+	OfflineWindowHours   int                         `json:"offline_window_hours"`
+	TrackRetentionDays   int                         `json:"track_retention_days"`
+
+	// TrustPolicy The tenant's override as stored (null = defaults)
+	TrustPolicy nullable.Nullable[map[string]interface{}] `json:"trust_policy,omitempty"`
+}
+
+// PunchPolicyFieldPunchPolicy defines model for PunchPolicy.FieldPunchPolicy.
+type PunchPolicyFieldPunchPolicy string
+
+// PunchPolicyInput defines model for PunchPolicyInput.
+type PunchPolicyInput struct {
+	FieldPunchPolicy   PunchPolicyInputFieldPunchPolicy          `json:"field_punch_policy"`
+	OfflineWindowHours int                                       `json:"offline_window_hours"`
+	TrackRetentionDays int                                       `json:"track_retention_days"`
+	TrustPolicy        nullable.Nullable[map[string]interface{}] `json:"trust_policy,omitempty"`
+}
+
+// PunchPolicyInputFieldPunchPolicy defines model for PunchPolicyInput.FieldPunchPolicy.
+type PunchPolicyInputFieldPunchPolicy string
+
 // PunchRequest A GPS fix (`location`), a Wi-Fi access point (`wifi`), or both, are required.
 type PunchRequest struct {
 	// ClientPunchId Idempotency key chosen by the app
@@ -1987,6 +2740,78 @@ type PushTokenList struct {
 // PushTokenRef defines model for PushTokenRef.
 type PushTokenRef struct {
 	Token string `json:"token"`
+}
+
+// QuarantineItem defines model for QuarantineItem.
+type QuarantineItem struct {
+	Card     string             `json:"card"`
+	Detail   string             `json:"detail"`
+	DeviceId openapi_types.UUID `json:"device_id"`
+
+	// DeviceLocalTime The device's wall time as sent (2006-01-02T15:04:05)
+	DeviceLocalTime nullable.Nullable[string] `json:"device_local_time,omitempty"`
+	DeviceName      *string                   `json:"device_name,omitempty"`
+	DeviceSerial    *string                   `json:"device_serial,omitempty"`
+	DeviceZone      *string                   `json:"device_zone,omitempty"`
+
+	// EmployeeId The employee the record named
+	EmployeeId nullable.Nullable[openapi_types.UUID] `json:"employee_id,omitempty"`
+	Id         openapi_types.UUID                    `json:"id"`
+
+	// OccurredAt The record's time (null for an unreadable line)
+	OccurredAt nullable.Nullable[time.Time]          `json:"occurred_at"`
+	Pin        string                                `json:"pin"`
+	PunchId    nullable.Nullable[openapi_types.UUID] `json:"punch_id,omitempty"`
+
+	// Raw The record as the device sent it
+	Raw        string                       `json:"raw"`
+	Reason     QuarantineReason             `json:"reason"`
+	ReceivedAt time.Time                    `json:"received_at"`
+	Resolution nullable.Nullable[string]    `json:"resolution,omitempty"`
+	ResolvedAt nullable.Nullable[time.Time] `json:"resolved_at,omitempty"`
+	Seq        nullable.Nullable[int64]     `json:"seq,omitempty"`
+	Status     QuarantineItemStatus         `json:"status"`
+}
+
+// QuarantineItemStatus defines model for QuarantineItem.Status.
+type QuarantineItemStatus string
+
+// QuarantineList defines model for QuarantineList.
+type QuarantineList struct {
+	Items      []QuarantineItem          `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+}
+
+// QuarantineReason defines model for QuarantineReason.
+type QuarantineReason string
+
+// QuarantineReevaluate defines model for QuarantineReevaluate.
+type QuarantineReevaluate struct {
+	DeviceId *openapi_types.UUID `json:"device_id,omitempty"`
+}
+
+// QuarantineReevaluation defines model for QuarantineReevaluation.
+type QuarantineReevaluation struct {
+	Punched          int `json:"punched"`
+	StillQuarantined int `json:"still_quarantined"`
+}
+
+// QuarantineResolution defines model for QuarantineResolution.
+type QuarantineResolution struct {
+	Action QuarantineResolutionAction `json:"action"`
+	Item   QuarantineItem             `json:"item"`
+
+	// Punched Records evaluated again that are now punches
+	Punched          int `json:"punched"`
+	StillQuarantined int `json:"still_quarantined"`
+}
+
+// QuarantineResolutionAction defines model for QuarantineResolution.Action.
+type QuarantineResolutionAction string
+
+// QuarantineResolveRequest defines model for QuarantineResolveRequest.
+type QuarantineResolveRequest struct {
+	EmployeeId *openapi_types.UUID `json:"employee_id,omitempty"`
 }
 
 // ReadAllResult defines model for ReadAllResult.
@@ -2152,6 +2977,207 @@ type StoredLocation struct {
 
 	// SrcLng As sent
 	SrcLng float64 `json:"src_lng"`
+}
+
+// TerminalCommand defines model for TerminalCommand.
+type TerminalCommand struct {
+	Args map[string]interface{} `json:"args"`
+
+	// Id Acknowledge with POST /v1/terminal/commands/{cmd_id}/ack
+	Id   string            `json:"id"`
+	Type DeviceCommandType `json:"type"`
+}
+
+// TerminalCommandAck defines model for TerminalCommandAck.
+type TerminalCommandAck struct {
+	Code    *int               `json:"code,omitempty"`
+	Data    *map[string]string `json:"data,omitempty"`
+	Message *string            `json:"message,omitempty"`
+	Ok      bool               `json:"ok"`
+}
+
+// TerminalCommandList defines model for TerminalCommandList.
+type TerminalCommandList struct {
+	Items []TerminalCommand `json:"items"`
+}
+
+// TerminalEventBatch defines model for TerminalEventBatch.
+type TerminalEventBatch struct {
+	Events []TerminalEventItem `json:"events"`
+}
+
+// TerminalEventItem defines model for TerminalEventItem.
+type TerminalEventItem struct {
+	Details    *map[string]interface{} `json:"details,omitempty"`
+	DeviceTime string                  `json:"device_time"`
+	Door       *int                    `json:"door,omitempty"`
+	PhotoId    *openapi_types.UUID     `json:"photo_id,omitempty"`
+	Pin        *string                 `json:"pin,omitempty"`
+	Seq        *int64                  `json:"seq,omitempty"`
+	Type       TerminalEventItemType   `json:"type"`
+}
+
+// TerminalEventItemType defines model for TerminalEventItem.Type.
+type TerminalEventItemType string
+
+// TerminalEventResult defines model for TerminalEventResult.
+type TerminalEventResult struct {
+	Duplicates int `json:"duplicates"`
+	Stored     int `json:"stored"`
+}
+
+// TerminalHeartbeat defines model for TerminalHeartbeat.
+type TerminalHeartbeat struct {
+	// ClockOffsetMs Measured with GET /v1/terminal/time (device minus server)
+	ClockOffsetMs *int64             `json:"clock_offset_ms,omitempty"`
+	FaceCount     *int               `json:"face_count,omitempty"`
+	Firmware      *string            `json:"firmware,omitempty"`
+	FpCount       *int               `json:"fp_count,omitempty"`
+	Ip            *string            `json:"ip,omitempty"`
+	Properties    *map[string]string `json:"properties,omitempty"`
+	PunchCount    *int               `json:"punch_count,omitempty"`
+	UserCount     *int               `json:"user_count,omitempty"`
+}
+
+// TerminalHeartbeatResponse defines model for TerminalHeartbeatResponse.
+type TerminalHeartbeatResponse struct {
+	// PendingCommands Fetch GET /v1/terminal/commands when above 0
+	PendingCommands int `json:"pending_commands"`
+
+	// RosterResetAt Rosters since an earlier instant answer in full
+	RosterResetAt time.Time `json:"roster_reset_at"`
+	ServerTime    time.Time `json:"server_time"`
+}
+
+// TerminalPhoto defines model for TerminalPhoto.
+type TerminalPhoto struct {
+	Id openapi_types.UUID `json:"id"`
+}
+
+// TerminalPunchBatch defines model for TerminalPunchBatch.
+type TerminalPunchBatch struct {
+	Punches []TerminalPunchItem `json:"punches"`
+}
+
+// TerminalPunchItem defines model for TerminalPunchItem.
+type TerminalPunchItem struct {
+	Card *string `json:"card,omitempty"`
+
+	// DeviceTime Naive local time (2006-01-02T15:04:05) in the device's zone, or RFC 3339
+	DeviceTime string `json:"device_time"`
+
+	// PhotoId From POST /v1/terminal/photos
+	PhotoId *openapi_types.UUID `json:"photo_id,omitempty"`
+	Pin     *string             `json:"pin,omitempty"`
+
+	// Seq The device's record number: the item's identity
+	Seq int64 `json:"seq"`
+
+	// Status Punch state
+	Status *int `json:"status,omitempty"`
+
+	// Verify face, fingerprint, card, password, palm, pin, other
+	Verify *string `json:"verify,omitempty"`
+}
+
+// TerminalPunchResult defines model for TerminalPunchResult.
+type TerminalPunchResult struct {
+	Error        *string             `json:"error,omitempty"`
+	PunchId      *openapi_types.UUID `json:"punch_id,omitempty"`
+	QuarantineId *openapi_types.UUID `json:"quarantine_id,omitempty"`
+
+	// Reason Why it was quarantined or rejected
+	Reason  *string                   `json:"reason,omitempty"`
+	Seq     int64                     `json:"seq"`
+	Status  TerminalPunchResultStatus `json:"status"`
+	Verdict *Verdict                  `json:"verdict,omitempty"`
+}
+
+// TerminalPunchResultStatus defines model for TerminalPunchResult.Status.
+type TerminalPunchResultStatus string
+
+// TerminalPunchResults defines model for TerminalPunchResults.
+type TerminalPunchResults struct {
+	Created     int                   `json:"created"`
+	Duplicates  int                   `json:"duplicates"`
+	Quarantined int                   `json:"quarantined"`
+	Rejected    int                   `json:"rejected"`
+	Results     []TerminalPunchResult `json:"results"`
+}
+
+// TerminalRoster defines model for TerminalRoster.
+type TerminalRoster struct {
+	Full       bool                      `json:"full"`
+	Items      []TerminalRosterEntry     `json:"items"`
+	NextCursor nullable.Nullable[string] `json:"next_cursor"`
+
+	// Since Send as since= for the next delta once next_cursor is null
+	Since string `json:"since"`
+}
+
+// TerminalRosterEntry defines model for TerminalRosterEntry.
+type TerminalRosterEntry struct {
+	Cards      []string                 `json:"cards"`
+	EmployeeId openapi_types.UUID       `json:"employee_id"`
+	EmployeeNo string                   `json:"employee_no"`
+	Name       string                   `json:"name"`
+	Pin        string                   `json:"pin"`
+	Removed    bool                     `json:"removed"`
+	Templates  []TerminalRosterTemplate `json:"templates"`
+}
+
+// TerminalRosterTemplate defines model for TerminalRosterTemplate.
+type TerminalRosterTemplate struct {
+	Format *string            `json:"format,omitempty"`
+	Id     openapi_types.UUID `json:"id"`
+	Index  int                `json:"index"`
+	Kind   string             `json:"kind"`
+	Sha256 string             `json:"sha256"`
+}
+
+// TerminalTemplateData defines model for TerminalTemplateData.
+type TerminalTemplateData struct {
+	Data       []byte                                `json:"data"`
+	EmployeeId nullable.Nullable[openapi_types.UUID] `json:"employee_id,omitempty"`
+	Format     string                                `json:"format"`
+	Id         openapi_types.UUID                    `json:"id"`
+	Index      int                                   `json:"index"`
+	Kind       string                                `json:"kind"`
+	Pin        *string                               `json:"pin,omitempty"`
+	Sha256     string                                `json:"sha256"`
+}
+
+// TerminalTemplateStored defines model for TerminalTemplateStored.
+type TerminalTemplateStored struct {
+	// Stored 0 when this template was uploaded before
+	Stored int `json:"stored"`
+}
+
+// TerminalTemplateUpload defines model for TerminalTemplateUpload.
+type TerminalTemplateUpload struct {
+	// Data The template
+	Data   []byte                     `json:"data"`
+	Format *string                    `json:"format,omitempty"`
+	Index  *int                       `json:"index,omitempty"`
+	Kind   TerminalTemplateUploadKind `json:"kind"`
+	Pin    string                     `json:"pin"`
+}
+
+// TerminalTemplateUploadKind defines model for TerminalTemplateUpload.Kind.
+type TerminalTemplateUploadKind string
+
+// TerminalTime defines model for TerminalTime.
+type TerminalTime struct {
+	ServerTime time.Time `json:"server_time"`
+
+	// T0 Echoed from the request
+	T0 *int64 `json:"t0,omitempty"`
+
+	// T1 Server receipt
+	T1 int64 `json:"t1"`
+
+	// T2 Server send
+	T2 int64 `json:"t2"`
 }
 
 // Timezone IANA time zone name
@@ -2378,6 +3404,18 @@ type ListDepartmentsParams struct {
 	ParentId *openapi_types.UUID `form:"parent_id,omitempty" json:"parent_id,omitempty"`
 }
 
+// ListDeviceEventsParams defines parameters for ListDeviceEvents.
+type ListDeviceEventsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor   *Cursor                     `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit    *Limit                      `form:"limit,omitempty" json:"limit,omitempty"`
+	DeviceId *openapi_types.UUID         `form:"device_id,omitempty" json:"device_id,omitempty"`
+	Kind     *ListDeviceEventsParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+}
+
+// ListDeviceEventsParamsKind defines parameters for ListDeviceEvents.
+type ListDeviceEventsParamsKind string
+
 // ListDevicesParams defines parameters for ListDevices.
 type ListDevicesParams struct {
 	// Cursor Opaque cursor from next_cursor
@@ -2390,6 +3428,35 @@ type ListDevicesParams struct {
 
 // ListDevicesParamsStatus defines parameters for ListDevices.
 type ListDevicesParamsStatus string
+
+// ListPendingDevicesParams defines parameters for ListPendingDevices.
+type ListPendingDevicesParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListDeviceCommandsParams defines parameters for ListDeviceCommands.
+type ListDeviceCommandsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor             `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit              `form:"limit,omitempty" json:"limit,omitempty"`
+	State  *DeviceCommandState `form:"state,omitempty" json:"state,omitempty"`
+}
+
+// ListDeviceRequestsParams defines parameters for ListDeviceRequests.
+type ListDeviceRequestsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListDeviceUsersParams defines parameters for ListDeviceUsers.
+type ListDeviceUsersParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit  `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // ListEmployeesParams defines parameters for ListEmployees.
 type ListEmployeesParams struct {
@@ -2433,6 +3500,14 @@ type GetEmployeeTrackParams struct {
 
 	// To Exclusive upper bound
 	To *To `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListEnrolmentsParams defines parameters for ListEnrolments.
+type ListEnrolmentsParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor          `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *Limit           `form:"limit,omitempty" json:"limit,omitempty"`
+	Status *EnrolmentStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
 // ListMyFieldAssignmentsParams defines parameters for ListMyFieldAssignments.
@@ -2513,6 +3588,20 @@ type ListPunchesParams struct {
 	Source     *PunchSource        `form:"source,omitempty" json:"source,omitempty"`
 }
 
+// ListQuarantineParams defines parameters for ListQuarantine.
+type ListQuarantineParams struct {
+	// Cursor Opaque cursor from next_cursor
+	Cursor   *Cursor                     `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit    *Limit                      `form:"limit,omitempty" json:"limit,omitempty"`
+	DeviceId *openapi_types.UUID         `form:"device_id,omitempty" json:"device_id,omitempty"`
+	Reason   *QuarantineReason           `form:"reason,omitempty" json:"reason,omitempty"`
+	Pin      *string                     `form:"pin,omitempty" json:"pin,omitempty"`
+	Status   *ListQuarantineParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListQuarantineParamsStatus defines parameters for ListQuarantine.
+type ListQuarantineParamsStatus string
+
 // ListSitesParams defines parameters for ListSites.
 type ListSitesParams struct {
 	// Cursor Opaque cursor from next_cursor
@@ -2521,6 +3610,21 @@ type ListSitesParams struct {
 
 	// Q Substring of the name
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+}
+
+// TerminalRosterParams defines parameters for TerminalRoster.
+type TerminalRosterParams struct {
+	Since *string `form:"since,omitempty" json:"since,omitempty"`
+
+	// Cursor Opaque cursor from next_cursor
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// TerminalTimeParams defines parameters for TerminalTime.
+type TerminalTimeParams struct {
+	// T0 The device's clock at sending
+	T0 *int64 `form:"t0,omitempty" json:"t0,omitempty"`
 }
 
 // ListWebhooksParams defines parameters for ListWebhooks.
@@ -2573,8 +3677,17 @@ type PutDepartmentHeadJSONRequestBody = DepartmentHeadInput
 // CreateDeviceJSONRequestBody defines body for CreateDevice for application/json ContentType.
 type CreateDeviceJSONRequestBody = DeviceInput
 
+// ActivateDeviceJSONRequestBody defines body for ActivateDevice for application/json ContentType.
+type ActivateDeviceJSONRequestBody = DeviceActivationRequest
+
+// ApprovePendingDeviceJSONRequestBody defines body for ApprovePendingDevice for application/json ContentType.
+type ApprovePendingDeviceJSONRequestBody = PendingDeviceApproval
+
 // UpdateDeviceJSONRequestBody defines body for UpdateDevice for application/json ContentType.
 type UpdateDeviceJSONRequestBody = DevicePatch
+
+// CreateDeviceCommandJSONRequestBody defines body for CreateDeviceCommand for application/json ContentType.
+type CreateDeviceCommandJSONRequestBody = DeviceCommandInput
 
 // CreateEmployeeJSONRequestBody defines body for CreateEmployee for application/json ContentType.
 type CreateEmployeeJSONRequestBody = EmployeeInput
@@ -2587,6 +3700,18 @@ type UpdateEmployeeJSONRequestBody = EmployeePatch
 
 // IssueActivationCodeJSONRequestBody defines body for IssueActivationCode for application/json ContentType.
 type IssueActivationCodeJSONRequestBody = ActivationCodeRequest
+
+// SetEmployeeCardsJSONRequestBody defines body for SetEmployeeCards for application/json ContentType.
+type SetEmployeeCardsJSONRequestBody = EmployeeCards
+
+// SetEmployeeDevicesJSONRequestBody defines body for SetEmployeeDevices for application/json ContentType.
+type SetEmployeeDevicesJSONRequestBody = EmployeeDeviceAccessInput
+
+// ApproveEnrolmentJSONRequestBody defines body for ApproveEnrolment for application/json ContentType.
+type ApproveEnrolmentJSONRequestBody = EnrolmentDecision
+
+// RejectEnrolmentJSONRequestBody defines body for RejectEnrolment for application/json ContentType.
+type RejectEnrolmentJSONRequestBody = EnrolmentDecision
 
 // CreateFieldAssignmentJSONRequestBody defines body for CreateFieldAssignment for application/json ContentType.
 type CreateFieldAssignmentJSONRequestBody = FieldAssignmentInput
@@ -2627,11 +3752,35 @@ type RecordMyTrackJSONRequestBody = TrackUpload
 // PutMakeupPolicyJSONRequestBody defines body for PutMakeupPolicy for application/json ContentType.
 type PutMakeupPolicyJSONRequestBody = RequestPolicyInput
 
+// SetPunchPolicyJSONRequestBody defines body for SetPunchPolicy for application/json ContentType.
+type SetPunchPolicyJSONRequestBody = PunchPolicyInput
+
+// ReevaluateQuarantineJSONRequestBody defines body for ReevaluateQuarantine for application/json ContentType.
+type ReevaluateQuarantineJSONRequestBody = QuarantineReevaluate
+
+// ResolveQuarantineJSONRequestBody defines body for ResolveQuarantine for application/json ContentType.
+type ResolveQuarantineJSONRequestBody = QuarantineResolveRequest
+
 // CreateSiteJSONRequestBody defines body for CreateSite for application/json ContentType.
 type CreateSiteJSONRequestBody = SiteInput
 
 // UpdateSiteJSONRequestBody defines body for UpdateSite for application/json ContentType.
 type UpdateSiteJSONRequestBody = SitePatch
+
+// TerminalCommandAckJSONRequestBody defines body for TerminalCommandAck for application/json ContentType.
+type TerminalCommandAckJSONRequestBody = TerminalCommandAck
+
+// TerminalEventsJSONRequestBody defines body for TerminalEvents for application/json ContentType.
+type TerminalEventsJSONRequestBody = TerminalEventBatch
+
+// TerminalHeartbeatJSONRequestBody defines body for TerminalHeartbeat for application/json ContentType.
+type TerminalHeartbeatJSONRequestBody = TerminalHeartbeat
+
+// TerminalPunchesJSONRequestBody defines body for TerminalPunches for application/json ContentType.
+type TerminalPunchesJSONRequestBody = TerminalPunchBatch
+
+// TerminalUploadTemplateJSONRequestBody defines body for TerminalUploadTemplate for application/json ContentType.
+type TerminalUploadTemplateJSONRequestBody = TerminalTemplateUpload
 
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = WebhookInput
@@ -2701,12 +3850,24 @@ type ServerInterface interface {
 	// PutDepartmentHead Name a department's head, or null to fall back to its managers (admin; audited)
 	// (PUT /v1/departments/{id}/head)
 	PutDepartmentHead(ctx echo.Context, id ID) error
+	// ListDeviceEvents Terminal events that are not punches (alarms, failed verifications, op-log, door events), newest first
+	// (GET /v1/device-events)
+	ListDeviceEvents(ctx echo.Context, params ListDeviceEventsParams) error
 	// ListDevices List terminals with their status (online/offline from last contact), firmware, counts and clock offset
 	// (GET /v1/devices)
 	ListDevices(ctx echo.Context, params ListDevicesParams) error
 	// CreateDevice Register a terminal
 	// (POST /v1/devices)
 	CreateDevice(ctx echo.Context) error
+	// ActivateDevice A native terminal redeems its activation code for its secret (shown once)
+	// (POST /v1/devices/activate)
+	ActivateDevice(ctx echo.Context) error
+	// ListPendingDevices Serial numbers that contacted the server without being registered (what they sent is kept)
+	// (GET /v1/devices/pending)
+	ListPendingDevices(ctx echo.Context, params ListPendingDevicesParams) error
+	// ApprovePendingDevice Register a pending serial for a site and ingest what it had sent
+	// (POST /v1/devices/pending/{serial}/approve)
+	ApprovePendingDevice(ctx echo.Context, serial string) error
 	// DeleteDevice Remove a terminal from the registry (its punches and records stay; its serial becomes free)
 	// (DELETE /v1/devices/{id})
 	DeleteDevice(ctx echo.Context, id ID) error
@@ -2716,6 +3877,27 @@ type ServerInterface interface {
 	// UpdateDevice Change a terminal's name, model, site, time zone or direction map (a new site resyncs native rosters)
 	// (PATCH /v1/devices/{id})
 	UpdateDevice(ctx echo.Context, id ID) error
+	// ListDeviceCommands A terminal's command queue, newest first
+	// (GET /v1/devices/{id}/commands)
+	ListDeviceCommands(ctx echo.Context, id ID, params ListDeviceCommandsParams) error
+	// CreateDeviceCommand Queue a command for a terminal (delivered once on its next poll)
+	// (POST /v1/devices/{id}/commands)
+	CreateDeviceCommand(ctx echo.Context, id ID) error
+	// DisableDevice Disable a terminal (its records are still accepted but quarantined as device_disabled; native requests are refused)
+	// (POST /v1/devices/{id}/disable)
+	DisableDevice(ctx echo.Context, id ID) error
+	// EnableDevice Enable a terminal again (records quarantined while it was disabled are evaluated again)
+	// (POST /v1/devices/{id}/enable)
+	EnableDevice(ctx echo.Context, id ID) error
+	// ListDeviceRequests The terminal's raw request log (method, path, query, first 4 KB of body and response), newest first
+	// (GET /v1/devices/{id}/requests)
+	ListDeviceRequests(ctx echo.Context, id ID, params ListDeviceRequestsParams) error
+	// RotateDeviceCredential Issue a new credential (native devices: a new activation code, the current secret stops working; Hikvision: a new URL token)
+	// (POST /v1/devices/{id}/rotate)
+	RotateDeviceCredential(ctx echo.Context, id ID) error
+	// ListDeviceUsers The users a ZKTeco terminal reported (its OPERLOG mirror), by PIN
+	// (GET /v1/devices/{id}/users)
+	ListDeviceUsers(ctx echo.Context, id ID, params ListDeviceUsersParams) error
 	// ListEmployees List employees (admins see the tenant, managers their subtree)
 	// (GET /v1/employees)
 	ListEmployees(ctx echo.Context, params ListEmployeesParams) error
@@ -2737,12 +3919,36 @@ type ServerInterface interface {
 	// IssueActivationCode Issue a one-time code (and QR payload) that binds the app to this employee
 	// (POST /v1/employees/{id}/activation-code)
 	IssueActivationCode(ctx echo.Context, id ID) error
+	// GetEmployeeCards An employee's terminal cards (besides card_no)
+	// (GET /v1/employees/{id}/cards)
+	GetEmployeeCards(ctx echo.Context, id ID) error
+	// SetEmployeeCards Replace an employee's terminal cards
+	// (PUT /v1/employees/{id}/cards)
+	SetEmployeeCards(ctx echo.Context, id ID) error
+	// GetEmployeeDevices Which terminals an employee may use (by site permission or enrolment), with their PIN on each
+	// (GET /v1/employees/{id}/devices)
+	GetEmployeeDevices(ctx echo.Context, id ID) error
+	// SetEmployeeDevices Enrol an employee on terminals or sites and set device-specific PINs (fields sent are replaced)
+	// (PUT /v1/employees/{id}/devices)
+	SetEmployeeDevices(ctx echo.Context, id ID) error
 	// ListFieldAssignments An employee's field assignments (managers, admins)
 	// (GET /v1/employees/{id}/field-assignments)
 	ListFieldAssignments(ctx echo.Context, id ID, params ListFieldAssignmentsParams) error
+	// ListEmployeeTemplates An employee's biometric template references (the templates stay sealed)
+	// (GET /v1/employees/{id}/templates)
+	ListEmployeeTemplates(ctx echo.Context, id ID) error
 	// GetEmployeeTrack One employee's track as GeoJSON, simplified, with distance and stops (managers, admins)
 	// (GET /v1/employees/{id}/track)
 	GetEmployeeTrack(ctx echo.Context, id ID, params GetEmployeeTrackParams) error
+	// ListEnrolments Biometric templates terminals uploaded, for review (status=pending for the new ones)
+	// (GET /v1/enrolments)
+	ListEnrolments(ctx echo.Context, params ListEnrolmentsParams) error
+	// ApproveEnrolment Approve a template (it then reaches native rosters); name the employee when its PIN matched none
+	// (POST /v1/enrolments/{id}/approve)
+	ApproveEnrolment(ctx echo.Context, id ID) error
+	// RejectEnrolment Reject a template
+	// (POST /v1/enrolments/{id}/reject)
+	RejectEnrolment(ctx echo.Context, id ID) error
 	// CreateFieldAssignment Put an employee on field work (外勤) for a time window (managers, admins)
 	// (POST /v1/field-assignments)
 	CreateFieldAssignment(ctx echo.Context) error
@@ -2854,9 +4060,24 @@ type ServerInterface interface {
 	// PutMakeupPolicy Replace the tenant's request policy (admin; audited)
 	// (PUT /v1/policies/makeup)
 	PutMakeupPolicy(ctx echo.Context) error
+	// GetPunchPolicy The tenant's remote-punch policy (admin)
+	// (GET /v1/policies/punches)
+	GetPunchPolicy(ctx echo.Context) error
+	// SetPunchPolicy Replace the tenant's remote-punch policy (admin, audited)
+	// (PUT /v1/policies/punches)
+	SetPunchPolicy(ctx echo.Context) error
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx echo.Context, params ListPunchesParams) error
+	// ListQuarantine Terminal records kept aside (unknown PIN or card, not permitted, employee left, device disabled, unreadable)
+	// (GET /v1/quarantine)
+	ListQuarantine(ctx echo.Context, params ListQuarantineParams) error
+	// ReevaluateQuarantine Evaluate open quarantined records again (e.g. after creating or importing the employees they name)
+	// (POST /v1/quarantine/reevaluate)
+	ReevaluateQuarantine(ctx echo.Context) error
+	// ResolveQuarantine Resolve a quarantined record (map its PIN or card to an employee, or grant access) and evaluate it again
+	// (POST /v1/quarantine/{id}/resolve)
+	ResolveQuarantine(ctx echo.Context, id ID) error
 	// ListSites List sites
 	// (GET /v1/sites)
 	ListSites(ctx echo.Context, params ListSitesParams) error
@@ -2872,6 +4093,36 @@ type ServerInterface interface {
 	// UpdateSite Change a site (geofences are replaced as a whole, in the crs given or the site's)
 	// (PATCH /v1/sites/{id})
 	UpdateSite(ctx echo.Context, id ID) error
+	// TerminalCommands Native terminals: commands to run (each delivered once; acknowledge it)
+	// (GET /v1/terminal/commands)
+	TerminalCommands(ctx echo.Context) error
+	// TerminalCommandAck Native terminals: report a command's result
+	// (POST /v1/terminal/commands/{cmd_id}/ack)
+	TerminalCommandAck(ctx echo.Context, cmdId string) error
+	// TerminalEvents Native terminals: alarms (tailgating, multiple faces, tamper, door forced, stranger); admins are notified
+	// (POST /v1/terminal/events)
+	TerminalEvents(ctx echo.Context) error
+	// TerminalHeartbeat Native terminals: I am alive (firmware, counts, measured clock offset)
+	// (POST /v1/terminal/heartbeat)
+	TerminalHeartbeat(ctx echo.Context) error
+	// TerminalPhoto Native terminals: upload a punch photo (JPEG body); send its id as a punch's photo_id
+	// (POST /v1/terminal/photos)
+	TerminalPhoto(ctx echo.Context) error
+	// TerminalPunches Native terminals: upload a batch of punches (up to 50,000), idempotent on (device, seq)
+	// (POST /v1/terminal/punches)
+	TerminalPunches(ctx echo.Context) error
+	// TerminalRoster Native terminals: the employees allowed on this device (PIN, cards, template references), as a delta
+	// (GET /v1/terminal/roster)
+	TerminalRoster(ctx echo.Context, params TerminalRosterParams) error
+	// TerminalUploadTemplate Native terminals: upload a biometric template enrolled on the device (reviewed by an admin)
+	// (POST /v1/terminal/templates)
+	TerminalUploadTemplate(ctx echo.Context) error
+	// TerminalTemplate Native terminals: download an approved template of an employee allowed on this device
+	// (GET /v1/terminal/templates/{id})
+	TerminalTemplate(ctx echo.Context, id ID) error
+	// TerminalTime Native terminals: server time for clock sync (NTP-style)
+	// (GET /v1/terminal/time)
+	TerminalTime(ctx echo.Context, params TerminalTimeParams) error
 	// ListWebhooks Registered webhook endpoints (admin)
 	// (GET /v1/webhooks)
 	ListWebhooks(ctx echo.Context, params ListWebhooksParams) error
@@ -3271,6 +4522,45 @@ func (w *ServerInterfaceWrapper) PutDepartmentHead(ctx echo.Context) error {
 	return err
 }
 
+// ListDeviceEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDeviceEvents(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeviceEventsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "device_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "device_id", ctx.QueryParams(), &params.DeviceId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter device_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDeviceEvents(ctx, params)
+	return err
+}
+
 // ListDevices converts echo context to params.
 func (w *ServerInterfaceWrapper) ListDevices(ctx echo.Context) error {
 	var err error
@@ -3326,6 +4616,56 @@ func (w *ServerInterfaceWrapper) CreateDevice(ctx echo.Context) error {
 	return err
 }
 
+// ActivateDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) ActivateDevice(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ActivateDevice(ctx)
+	return err
+}
+
+// ListPendingDevices converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPendingDevices(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPendingDevicesParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPendingDevices(ctx, params)
+	return err
+}
+
+// ApprovePendingDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) ApprovePendingDevice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "serial" -------------
+	var serial string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "serial", ctx.Param("serial"), &serial, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter serial: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApprovePendingDevice(ctx, serial)
+	return err
+}
+
 // DeleteDevice converts echo context to params.
 func (w *ServerInterfaceWrapper) DeleteDevice(ctx echo.Context) error {
 	var err error
@@ -3371,6 +4711,173 @@ func (w *ServerInterfaceWrapper) UpdateDevice(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateDevice(ctx, id)
+	return err
+}
+
+// ListDeviceCommands converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDeviceCommands(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeviceCommandsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", ctx.QueryParams(), &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter state: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDeviceCommands(ctx, id, params)
+	return err
+}
+
+// CreateDeviceCommand converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateDeviceCommand(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateDeviceCommand(ctx, id)
+	return err
+}
+
+// DisableDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) DisableDevice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DisableDevice(ctx, id)
+	return err
+}
+
+// EnableDevice converts echo context to params.
+func (w *ServerInterfaceWrapper) EnableDevice(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EnableDevice(ctx, id)
+	return err
+}
+
+// ListDeviceRequests converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDeviceRequests(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeviceRequestsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDeviceRequests(ctx, id, params)
+	return err
+}
+
+// RotateDeviceCredential converts echo context to params.
+func (w *ServerInterfaceWrapper) RotateDeviceCredential(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RotateDeviceCredential(ctx, id)
+	return err
+}
+
+// ListDeviceUsers converts echo context to params.
+func (w *ServerInterfaceWrapper) ListDeviceUsers(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListDeviceUsersParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListDeviceUsers(ctx, id, params)
 	return err
 }
 
@@ -3518,6 +5025,70 @@ func (w *ServerInterfaceWrapper) IssueActivationCode(ctx echo.Context) error {
 	return err
 }
 
+// GetEmployeeCards converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEmployeeCards(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEmployeeCards(ctx, id)
+	return err
+}
+
+// SetEmployeeCards converts echo context to params.
+func (w *ServerInterfaceWrapper) SetEmployeeCards(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetEmployeeCards(ctx, id)
+	return err
+}
+
+// GetEmployeeDevices converts echo context to params.
+func (w *ServerInterfaceWrapper) GetEmployeeDevices(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetEmployeeDevices(ctx, id)
+	return err
+}
+
+// SetEmployeeDevices converts echo context to params.
+func (w *ServerInterfaceWrapper) SetEmployeeDevices(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetEmployeeDevices(ctx, id)
+	return err
+}
+
 // ListFieldAssignments converts echo context to params.
 func (w *ServerInterfaceWrapper) ListFieldAssignments(ctx echo.Context) error {
 	var err error
@@ -3547,6 +5118,22 @@ func (w *ServerInterfaceWrapper) ListFieldAssignments(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListFieldAssignments(ctx, id, params)
+	return err
+}
+
+// ListEmployeeTemplates converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEmployeeTemplates(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEmployeeTemplates(ctx, id)
 	return err
 }
 
@@ -3586,6 +5173,70 @@ func (w *ServerInterfaceWrapper) GetEmployeeTrack(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetEmployeeTrack(ctx, id, params)
+	return err
+}
+
+// ListEnrolments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEnrolments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEnrolmentsParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEnrolments(ctx, params)
+	return err
+}
+
+// ApproveEnrolment converts echo context to params.
+func (w *ServerInterfaceWrapper) ApproveEnrolment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApproveEnrolment(ctx, id)
+	return err
+}
+
+// RejectEnrolment converts echo context to params.
+func (w *ServerInterfaceWrapper) RejectEnrolment(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RejectEnrolment(ctx, id)
 	return err
 }
 
@@ -4151,6 +5802,24 @@ func (w *ServerInterfaceWrapper) PutMakeupPolicy(ctx echo.Context) error {
 	return err
 }
 
+// GetPunchPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPunchPolicy(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPunchPolicy(ctx)
+	return err
+}
+
+// SetPunchPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) SetPunchPolicy(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetPunchPolicy(ctx)
+	return err
+}
+
 // ListPunches converts echo context to params.
 func (w *ServerInterfaceWrapper) ListPunches(ctx echo.Context) error {
 	var err error
@@ -4215,6 +5884,84 @@ func (w *ServerInterfaceWrapper) ListPunches(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListPunches(ctx, params)
+	return err
+}
+
+// ListQuarantine converts echo context to params.
+func (w *ServerInterfaceWrapper) ListQuarantine(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQuarantineParams
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "device_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "device_id", ctx.QueryParams(), &params.DeviceId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter device_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "reason" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reason", ctx.QueryParams(), &params.Reason, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reason: %s", err))
+	}
+
+	// ------------- Optional query parameter "pin" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "pin", ctx.QueryParams(), &params.Pin, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter pin: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListQuarantine(ctx, params)
+	return err
+}
+
+// ReevaluateQuarantine converts echo context to params.
+func (w *ServerInterfaceWrapper) ReevaluateQuarantine(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ReevaluateQuarantine(ctx)
+	return err
+}
+
+// ResolveQuarantine converts echo context to params.
+func (w *ServerInterfaceWrapper) ResolveQuarantine(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResolveQuarantine(ctx, id)
 	return err
 }
 
@@ -4304,6 +6051,142 @@ func (w *ServerInterfaceWrapper) UpdateSite(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateSite(ctx, id)
+	return err
+}
+
+// TerminalCommands converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalCommands(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalCommands(ctx)
+	return err
+}
+
+// TerminalCommandAck converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalCommandAck(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "cmd_id" -------------
+	var cmdId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "cmd_id", ctx.Param("cmd_id"), &cmdId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cmd_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalCommandAck(ctx, cmdId)
+	return err
+}
+
+// TerminalEvents converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalEvents(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalEvents(ctx)
+	return err
+}
+
+// TerminalHeartbeat converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalHeartbeat(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalHeartbeat(ctx)
+	return err
+}
+
+// TerminalPhoto converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalPhoto(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalPhoto(ctx)
+	return err
+}
+
+// TerminalPunches converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalPunches(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalPunches(ctx)
+	return err
+}
+
+// TerminalRoster converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalRoster(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TerminalRosterParams
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalRoster(ctx, params)
+	return err
+}
+
+// TerminalUploadTemplate converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalUploadTemplate(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalUploadTemplate(ctx)
+	return err
+}
+
+// TerminalTemplate converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalTemplate(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalTemplate(ctx, id)
+	return err
+}
+
+// TerminalTime converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminalTime(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params TerminalTimeParams
+	// ------------- Optional query parameter "t0" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "t0", ctx.QueryParams(), &params.T0, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter t0: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminalTime(ctx, params)
 	return err
 }
 
@@ -4481,6 +6364,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/me/punches", wrapper.CreateMyPunch, options.OperationMiddlewares["createMyPunch"]...)
 	router.GET(options.BaseURL+"/v1/punches", wrapper.ListPunches, options.OperationMiddlewares["listPunches"]...)
 	router.GET(options.BaseURL+"/v1/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
+	router.GET(options.BaseURL+"/v1/policies/punches", wrapper.GetPunchPolicy, options.OperationMiddlewares["getPunchPolicy"]...)
+	router.PUT(options.BaseURL+"/v1/policies/punches", wrapper.SetPunchPolicy, options.OperationMiddlewares["setPunchPolicy"]...)
 	router.POST(options.BaseURL+"/v1/me/photos", wrapper.UploadMyPhoto, options.OperationMiddlewares["uploadMyPhoto"]...)
 	router.POST(options.BaseURL+"/v1/me/photos/uploads", wrapper.CreateMyPhotoUpload, options.OperationMiddlewares["createMyPhotoUpload"]...)
 	router.POST(options.BaseURL+"/v1/me/photos/:id/complete", wrapper.CompleteMyPhotoUpload, options.OperationMiddlewares["completeMyPhotoUpload"]...)
@@ -4535,6 +6420,38 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.DELETE(options.BaseURL+"/v1/devices/:id", wrapper.DeleteDevice, options.OperationMiddlewares["deleteDevice"]...)
 	router.GET(options.BaseURL+"/v1/devices/:id", wrapper.GetDevice, options.OperationMiddlewares["getDevice"]...)
 	router.PATCH(options.BaseURL+"/v1/devices/:id", wrapper.UpdateDevice, options.OperationMiddlewares["updateDevice"]...)
+	router.POST(options.BaseURL+"/v1/devices/:id/disable", wrapper.DisableDevice, options.OperationMiddlewares["disableDevice"]...)
+	router.POST(options.BaseURL+"/v1/devices/:id/enable", wrapper.EnableDevice, options.OperationMiddlewares["enableDevice"]...)
+	router.POST(options.BaseURL+"/v1/devices/:id/rotate", wrapper.RotateDeviceCredential, options.OperationMiddlewares["rotateDeviceCredential"]...)
+	router.GET(options.BaseURL+"/v1/devices/:id/commands", wrapper.ListDeviceCommands, options.OperationMiddlewares["listDeviceCommands"]...)
+	router.POST(options.BaseURL+"/v1/devices/:id/commands", wrapper.CreateDeviceCommand, options.OperationMiddlewares["createDeviceCommand"]...)
+	router.GET(options.BaseURL+"/v1/devices/:id/requests", wrapper.ListDeviceRequests, options.OperationMiddlewares["listDeviceRequests"]...)
+	router.GET(options.BaseURL+"/v1/devices/:id/users", wrapper.ListDeviceUsers, options.OperationMiddlewares["listDeviceUsers"]...)
+	router.GET(options.BaseURL+"/v1/device-events", wrapper.ListDeviceEvents, options.OperationMiddlewares["listDeviceEvents"]...)
+	router.POST(options.BaseURL+"/v1/devices/activate", wrapper.ActivateDevice, options.OperationMiddlewares["activateDevice"]...)
+	router.GET(options.BaseURL+"/v1/devices/pending", wrapper.ListPendingDevices, options.OperationMiddlewares["listPendingDevices"]...)
+	router.POST(options.BaseURL+"/v1/devices/pending/:serial/approve", wrapper.ApprovePendingDevice, options.OperationMiddlewares["approvePendingDevice"]...)
+	router.GET(options.BaseURL+"/v1/quarantine", wrapper.ListQuarantine, options.OperationMiddlewares["listQuarantine"]...)
+	router.POST(options.BaseURL+"/v1/quarantine/reevaluate", wrapper.ReevaluateQuarantine, options.OperationMiddlewares["reevaluateQuarantine"]...)
+	router.POST(options.BaseURL+"/v1/quarantine/:id/resolve", wrapper.ResolveQuarantine, options.OperationMiddlewares["resolveQuarantine"]...)
+	router.GET(options.BaseURL+"/v1/employees/:id/devices", wrapper.GetEmployeeDevices, options.OperationMiddlewares["getEmployeeDevices"]...)
+	router.PUT(options.BaseURL+"/v1/employees/:id/devices", wrapper.SetEmployeeDevices, options.OperationMiddlewares["setEmployeeDevices"]...)
+	router.GET(options.BaseURL+"/v1/employees/:id/cards", wrapper.GetEmployeeCards, options.OperationMiddlewares["getEmployeeCards"]...)
+	router.PUT(options.BaseURL+"/v1/employees/:id/cards", wrapper.SetEmployeeCards, options.OperationMiddlewares["setEmployeeCards"]...)
+	router.GET(options.BaseURL+"/v1/employees/:id/templates", wrapper.ListEmployeeTemplates, options.OperationMiddlewares["listEmployeeTemplates"]...)
+	router.GET(options.BaseURL+"/v1/enrolments", wrapper.ListEnrolments, options.OperationMiddlewares["listEnrolments"]...)
+	router.POST(options.BaseURL+"/v1/enrolments/:id/approve", wrapper.ApproveEnrolment, options.OperationMiddlewares["approveEnrolment"]...)
+	router.POST(options.BaseURL+"/v1/enrolments/:id/reject", wrapper.RejectEnrolment, options.OperationMiddlewares["rejectEnrolment"]...)
+	router.GET(options.BaseURL+"/v1/terminal/time", wrapper.TerminalTime, options.OperationMiddlewares["terminalTime"]...)
+	router.POST(options.BaseURL+"/v1/terminal/heartbeat", wrapper.TerminalHeartbeat, options.OperationMiddlewares["terminalHeartbeat"]...)
+	router.POST(options.BaseURL+"/v1/terminal/punches", wrapper.TerminalPunches, options.OperationMiddlewares["terminalPunches"]...)
+	router.GET(options.BaseURL+"/v1/terminal/roster", wrapper.TerminalRoster, options.OperationMiddlewares["terminalRoster"]...)
+	router.GET(options.BaseURL+"/v1/terminal/commands", wrapper.TerminalCommands, options.OperationMiddlewares["terminalCommands"]...)
+	router.POST(options.BaseURL+"/v1/terminal/commands/:cmd_id/ack", wrapper.TerminalCommandAck, options.OperationMiddlewares["terminalCommandAck"]...)
+	router.POST(options.BaseURL+"/v1/terminal/events", wrapper.TerminalEvents, options.OperationMiddlewares["terminalEvents"]...)
+	router.POST(options.BaseURL+"/v1/terminal/photos", wrapper.TerminalPhoto, options.OperationMiddlewares["terminalPhoto"]...)
+	router.POST(options.BaseURL+"/v1/terminal/templates", wrapper.TerminalUploadTemplate, options.OperationMiddlewares["terminalUploadTemplate"]...)
+	router.GET(options.BaseURL+"/v1/terminal/templates/:id", wrapper.TerminalTemplate, options.OperationMiddlewares["terminalTemplate"]...)
 
 }
 
@@ -5333,6 +7250,45 @@ func (response PutDepartmentHeaddefaultApplicationProblemPlusJSONResponse) Visit
 	return err
 }
 
+type ListDeviceEventsRequestObject struct {
+	Params ListDeviceEventsParams
+}
+
+type ListDeviceEventsResponseObject interface {
+	VisitListDeviceEventsResponse(w http.ResponseWriter) error
+}
+
+type ListDeviceEvents200JSONResponse DeviceEventList
+
+func (response ListDeviceEvents200JSONResponse) VisitListDeviceEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeviceEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDeviceEventsdefaultApplicationProblemPlusJSONResponse) VisitListDeviceEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListDevicesRequestObject struct {
 	Params ListDevicesParams
 }
@@ -5400,6 +7356,124 @@ type CreateDevicedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateDevicedefaultApplicationProblemPlusJSONResponse) VisitCreateDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateDeviceRequestObject struct {
+	Body *ActivateDeviceJSONRequestBody
+}
+
+type ActivateDeviceResponseObject interface {
+	VisitActivateDeviceResponse(w http.ResponseWriter) error
+}
+
+type ActivateDevice200JSONResponse DeviceActivation
+
+func (response ActivateDevice200JSONResponse) VisitActivateDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ActivateDevicedefaultApplicationProblemPlusJSONResponse) VisitActivateDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPendingDevicesRequestObject struct {
+	Params ListPendingDevicesParams
+}
+
+type ListPendingDevicesResponseObject interface {
+	VisitListPendingDevicesResponse(w http.ResponseWriter) error
+}
+
+type ListPendingDevices200JSONResponse PendingDeviceList
+
+func (response ListPendingDevices200JSONResponse) VisitListPendingDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPendingDevicesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListPendingDevicesdefaultApplicationProblemPlusJSONResponse) VisitListPendingDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePendingDeviceRequestObject struct {
+	Serial string `json:"serial"`
+	Body   *ApprovePendingDeviceJSONRequestBody
+}
+
+type ApprovePendingDeviceResponseObject interface {
+	VisitApprovePendingDeviceResponse(w http.ResponseWriter) error
+}
+
+type ApprovePendingDevice201JSONResponse PendingDeviceApproved
+
+func (response ApprovePendingDevice201JSONResponse) VisitApprovePendingDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApprovePendingDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ApprovePendingDevicedefaultApplicationProblemPlusJSONResponse) VisitApprovePendingDeviceResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5512,6 +7586,283 @@ type UpdateDevicedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateDevicedefaultApplicationProblemPlusJSONResponse) VisitUpdateDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeviceCommandsRequestObject struct {
+	Id     ID `json:"id"`
+	Params ListDeviceCommandsParams
+}
+
+type ListDeviceCommandsResponseObject interface {
+	VisitListDeviceCommandsResponse(w http.ResponseWriter) error
+}
+
+type ListDeviceCommands200JSONResponse DeviceCommandList
+
+func (response ListDeviceCommands200JSONResponse) VisitListDeviceCommandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeviceCommandsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDeviceCommandsdefaultApplicationProblemPlusJSONResponse) VisitListDeviceCommandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeviceCommandRequestObject struct {
+	Id   ID `json:"id"`
+	Body *CreateDeviceCommandJSONRequestBody
+}
+
+type CreateDeviceCommandResponseObject interface {
+	VisitCreateDeviceCommandResponse(w http.ResponseWriter) error
+}
+
+type CreateDeviceCommand201JSONResponse DeviceCommandList
+
+func (response CreateDeviceCommand201JSONResponse) VisitCreateDeviceCommandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateDeviceCommanddefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response CreateDeviceCommanddefaultApplicationProblemPlusJSONResponse) VisitCreateDeviceCommandResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableDeviceRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DisableDeviceResponseObject interface {
+	VisitDisableDeviceResponse(w http.ResponseWriter) error
+}
+
+type DisableDevice200JSONResponse Device
+
+func (response DisableDevice200JSONResponse) VisitDisableDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisableDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response DisableDevicedefaultApplicationProblemPlusJSONResponse) VisitDisableDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableDeviceRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type EnableDeviceResponseObject interface {
+	VisitEnableDeviceResponse(w http.ResponseWriter) error
+}
+
+type EnableDevice200JSONResponse Device
+
+func (response EnableDevice200JSONResponse) VisitEnableDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EnableDevicedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response EnableDevicedefaultApplicationProblemPlusJSONResponse) VisitEnableDeviceResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeviceRequestsRequestObject struct {
+	Id     ID `json:"id"`
+	Params ListDeviceRequestsParams
+}
+
+type ListDeviceRequestsResponseObject interface {
+	VisitListDeviceRequestsResponse(w http.ResponseWriter) error
+}
+
+type ListDeviceRequests200JSONResponse DeviceRequestList
+
+func (response ListDeviceRequests200JSONResponse) VisitListDeviceRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeviceRequestsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDeviceRequestsdefaultApplicationProblemPlusJSONResponse) VisitListDeviceRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateDeviceCredentialRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type RotateDeviceCredentialResponseObject interface {
+	VisitRotateDeviceCredentialResponse(w http.ResponseWriter) error
+}
+
+type RotateDeviceCredential200JSONResponse Device
+
+func (response RotateDeviceCredential200JSONResponse) VisitRotateDeviceCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RotateDeviceCredentialdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RotateDeviceCredentialdefaultApplicationProblemPlusJSONResponse) VisitRotateDeviceCredentialResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeviceUsersRequestObject struct {
+	Id     ID `json:"id"`
+	Params ListDeviceUsersParams
+}
+
+type ListDeviceUsersResponseObject interface {
+	VisitListDeviceUsersResponse(w http.ResponseWriter) error
+}
+
+type ListDeviceUsers200JSONResponse DeviceUserList
+
+func (response ListDeviceUsers200JSONResponse) VisitListDeviceUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListDeviceUsersdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListDeviceUsersdefaultApplicationProblemPlusJSONResponse) VisitListDeviceUsersResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -5804,6 +8155,164 @@ func (response IssueActivationCodedefaultApplicationProblemPlusJSONResponse) Vis
 	return err
 }
 
+type GetEmployeeCardsRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetEmployeeCardsResponseObject interface {
+	VisitGetEmployeeCardsResponse(w http.ResponseWriter) error
+}
+
+type GetEmployeeCards200JSONResponse EmployeeCards
+
+func (response GetEmployeeCards200JSONResponse) VisitGetEmployeeCardsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEmployeeCardsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetEmployeeCardsdefaultApplicationProblemPlusJSONResponse) VisitGetEmployeeCardsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEmployeeCardsRequestObject struct {
+	Id   ID `json:"id"`
+	Body *SetEmployeeCardsJSONRequestBody
+}
+
+type SetEmployeeCardsResponseObject interface {
+	VisitSetEmployeeCardsResponse(w http.ResponseWriter) error
+}
+
+type SetEmployeeCards200JSONResponse EmployeeCards
+
+func (response SetEmployeeCards200JSONResponse) VisitSetEmployeeCardsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEmployeeCardsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetEmployeeCardsdefaultApplicationProblemPlusJSONResponse) VisitSetEmployeeCardsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEmployeeDevicesRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetEmployeeDevicesResponseObject interface {
+	VisitGetEmployeeDevicesResponse(w http.ResponseWriter) error
+}
+
+type GetEmployeeDevices200JSONResponse EmployeeDeviceAccess
+
+func (response GetEmployeeDevices200JSONResponse) VisitGetEmployeeDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetEmployeeDevicesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetEmployeeDevicesdefaultApplicationProblemPlusJSONResponse) VisitGetEmployeeDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEmployeeDevicesRequestObject struct {
+	Id   ID `json:"id"`
+	Body *SetEmployeeDevicesJSONRequestBody
+}
+
+type SetEmployeeDevicesResponseObject interface {
+	VisitSetEmployeeDevicesResponse(w http.ResponseWriter) error
+}
+
+type SetEmployeeDevices200JSONResponse EmployeeDeviceAccess
+
+func (response SetEmployeeDevices200JSONResponse) VisitSetEmployeeDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetEmployeeDevicesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetEmployeeDevicesdefaultApplicationProblemPlusJSONResponse) VisitSetEmployeeDevicesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFieldAssignmentsRequestObject struct {
 	Id     ID `json:"id"`
 	Params ListFieldAssignmentsParams
@@ -5844,6 +8353,45 @@ func (response ListFieldAssignmentsdefaultApplicationProblemPlusJSONResponse) Vi
 	return err
 }
 
+type ListEmployeeTemplatesRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type ListEmployeeTemplatesResponseObject interface {
+	VisitListEmployeeTemplatesResponse(w http.ResponseWriter) error
+}
+
+type ListEmployeeTemplates200JSONResponse EnrolmentList
+
+func (response ListEmployeeTemplates200JSONResponse) VisitListEmployeeTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEmployeeTemplatesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListEmployeeTemplatesdefaultApplicationProblemPlusJSONResponse) VisitListEmployeeTemplatesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetEmployeeTrackRequestObject struct {
 	Id     ID `json:"id"`
 	Params GetEmployeeTrackParams
@@ -5873,6 +8421,125 @@ type GetEmployeeTrackdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetEmployeeTrackdefaultApplicationProblemPlusJSONResponse) VisitGetEmployeeTrackResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEnrolmentsRequestObject struct {
+	Params ListEnrolmentsParams
+}
+
+type ListEnrolmentsResponseObject interface {
+	VisitListEnrolmentsResponse(w http.ResponseWriter) error
+}
+
+type ListEnrolments200JSONResponse EnrolmentList
+
+func (response ListEnrolments200JSONResponse) VisitListEnrolmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEnrolmentsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListEnrolmentsdefaultApplicationProblemPlusJSONResponse) VisitListEnrolmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveEnrolmentRequestObject struct {
+	Id   ID `json:"id"`
+	Body *ApproveEnrolmentJSONRequestBody
+}
+
+type ApproveEnrolmentResponseObject interface {
+	VisitApproveEnrolmentResponse(w http.ResponseWriter) error
+}
+
+type ApproveEnrolment200JSONResponse Enrolment
+
+func (response ApproveEnrolment200JSONResponse) VisitApproveEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveEnrolmentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ApproveEnrolmentdefaultApplicationProblemPlusJSONResponse) VisitApproveEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectEnrolmentRequestObject struct {
+	Id   ID `json:"id"`
+	Body *RejectEnrolmentJSONRequestBody
+}
+
+type RejectEnrolmentResponseObject interface {
+	VisitRejectEnrolmentResponse(w http.ResponseWriter) error
+}
+
+type RejectEnrolment200JSONResponse Enrolment
+
+func (response RejectEnrolment200JSONResponse) VisitRejectEnrolmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RejectEnrolmentdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response RejectEnrolmentdefaultApplicationProblemPlusJSONResponse) VisitRejectEnrolmentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -6805,6 +9472,20 @@ type UploadMyPhotoResponseObject interface {
 	VisitUploadMyPhotoResponse(w http.ResponseWriter) error
 }
 
+type UploadMyPhoto200JSONResponse Photo
+
+func (response UploadMyPhoto200JSONResponse) VisitUploadMyPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UploadMyPhoto201JSONResponse Photo
 
 func (response UploadMyPhoto201JSONResponse) VisitUploadMyPhotoResponse(w http.ResponseWriter) error {
@@ -7372,6 +10053,83 @@ func (response PutMakeupPolicydefaultApplicationProblemPlusJSONResponse) VisitPu
 	return err
 }
 
+type GetPunchPolicyRequestObject struct {
+}
+
+type GetPunchPolicyResponseObject interface {
+	VisitGetPunchPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetPunchPolicy200JSONResponse PunchPolicy
+
+func (response GetPunchPolicy200JSONResponse) VisitGetPunchPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPunchPolicydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response GetPunchPolicydefaultApplicationProblemPlusJSONResponse) VisitGetPunchPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPunchPolicyRequestObject struct {
+	Body *SetPunchPolicyJSONRequestBody
+}
+
+type SetPunchPolicyResponseObject interface {
+	VisitSetPunchPolicyResponse(w http.ResponseWriter) error
+}
+
+type SetPunchPolicy200JSONResponse PunchPolicy
+
+func (response SetPunchPolicy200JSONResponse) VisitSetPunchPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetPunchPolicydefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response SetPunchPolicydefaultApplicationProblemPlusJSONResponse) VisitSetPunchPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListPunchesRequestObject struct {
 	Params ListPunchesParams
 }
@@ -7400,6 +10158,124 @@ type ListPunchesdefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListPunchesdefaultApplicationProblemPlusJSONResponse) VisitListPunchesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQuarantineRequestObject struct {
+	Params ListQuarantineParams
+}
+
+type ListQuarantineResponseObject interface {
+	VisitListQuarantineResponse(w http.ResponseWriter) error
+}
+
+type ListQuarantine200JSONResponse QuarantineList
+
+func (response ListQuarantine200JSONResponse) VisitListQuarantineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListQuarantinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ListQuarantinedefaultApplicationProblemPlusJSONResponse) VisitListQuarantineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReevaluateQuarantineRequestObject struct {
+	Body *ReevaluateQuarantineJSONRequestBody
+}
+
+type ReevaluateQuarantineResponseObject interface {
+	VisitReevaluateQuarantineResponse(w http.ResponseWriter) error
+}
+
+type ReevaluateQuarantine200JSONResponse QuarantineReevaluation
+
+func (response ReevaluateQuarantine200JSONResponse) VisitReevaluateQuarantineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ReevaluateQuarantinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ReevaluateQuarantinedefaultApplicationProblemPlusJSONResponse) VisitReevaluateQuarantineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveQuarantineRequestObject struct {
+	Id   ID `json:"id"`
+	Body *ResolveQuarantineJSONRequestBody
+}
+
+type ResolveQuarantineResponseObject interface {
+	VisitResolveQuarantineResponse(w http.ResponseWriter) error
+}
+
+type ResolveQuarantine200JSONResponse QuarantineResolution
+
+func (response ResolveQuarantine200JSONResponse) VisitResolveQuarantineResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResolveQuarantinedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response ResolveQuarantinedefaultApplicationProblemPlusJSONResponse) VisitResolveQuarantineResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7590,6 +10466,390 @@ type UpdateSitedefaultApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateSitedefaultApplicationProblemPlusJSONResponse) VisitUpdateSiteResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalCommandsRequestObject struct {
+}
+
+type TerminalCommandsResponseObject interface {
+	VisitTerminalCommandsResponse(w http.ResponseWriter) error
+}
+
+type TerminalCommands200JSONResponse TerminalCommandList
+
+func (response TerminalCommands200JSONResponse) VisitTerminalCommandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalCommandsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalCommandsdefaultApplicationProblemPlusJSONResponse) VisitTerminalCommandsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalCommandAckRequestObject struct {
+	CmdId string `json:"cmd_id"`
+	Body  *TerminalCommandAckJSONRequestBody
+}
+
+type TerminalCommandAckResponseObject interface {
+	VisitTerminalCommandAckResponse(w http.ResponseWriter) error
+}
+
+type TerminalCommandAck204Response struct {
+}
+
+func (response TerminalCommandAck204Response) VisitTerminalCommandAckResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type TerminalCommandAckdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalCommandAckdefaultApplicationProblemPlusJSONResponse) VisitTerminalCommandAckResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalEventsRequestObject struct {
+	Body *TerminalEventsJSONRequestBody
+}
+
+type TerminalEventsResponseObject interface {
+	VisitTerminalEventsResponse(w http.ResponseWriter) error
+}
+
+type TerminalEvents200JSONResponse TerminalEventResult
+
+func (response TerminalEvents200JSONResponse) VisitTerminalEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalEventsdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalEventsdefaultApplicationProblemPlusJSONResponse) VisitTerminalEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHeartbeatRequestObject struct {
+	Body *TerminalHeartbeatJSONRequestBody
+}
+
+type TerminalHeartbeatResponseObject interface {
+	VisitTerminalHeartbeatResponse(w http.ResponseWriter) error
+}
+
+type TerminalHeartbeat200JSONResponse TerminalHeartbeatResponse
+
+func (response TerminalHeartbeat200JSONResponse) VisitTerminalHeartbeatResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalHeartbeatdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalHeartbeatdefaultApplicationProblemPlusJSONResponse) VisitTerminalHeartbeatResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalPhotoRequestObject struct {
+	Body io.Reader
+}
+
+type TerminalPhotoResponseObject interface {
+	VisitTerminalPhotoResponse(w http.ResponseWriter) error
+}
+
+type TerminalPhoto201JSONResponse TerminalPhoto
+
+func (response TerminalPhoto201JSONResponse) VisitTerminalPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalPhotodefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalPhotodefaultApplicationProblemPlusJSONResponse) VisitTerminalPhotoResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalPunchesRequestObject struct {
+	Body *TerminalPunchesJSONRequestBody
+}
+
+type TerminalPunchesResponseObject interface {
+	VisitTerminalPunchesResponse(w http.ResponseWriter) error
+}
+
+type TerminalPunches200JSONResponse TerminalPunchResults
+
+func (response TerminalPunches200JSONResponse) VisitTerminalPunchesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalPunchesdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalPunchesdefaultApplicationProblemPlusJSONResponse) VisitTerminalPunchesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalRosterRequestObject struct {
+	Params TerminalRosterParams
+}
+
+type TerminalRosterResponseObject interface {
+	VisitTerminalRosterResponse(w http.ResponseWriter) error
+}
+
+type TerminalRoster200JSONResponse TerminalRoster
+
+func (response TerminalRoster200JSONResponse) VisitTerminalRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalRosterdefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalRosterdefaultApplicationProblemPlusJSONResponse) VisitTerminalRosterResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalUploadTemplateRequestObject struct {
+	Body *TerminalUploadTemplateJSONRequestBody
+}
+
+type TerminalUploadTemplateResponseObject interface {
+	VisitTerminalUploadTemplateResponse(w http.ResponseWriter) error
+}
+
+type TerminalUploadTemplate201JSONResponse TerminalTemplateStored
+
+func (response TerminalUploadTemplate201JSONResponse) VisitTerminalUploadTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalUploadTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalUploadTemplatedefaultApplicationProblemPlusJSONResponse) VisitTerminalUploadTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalTemplateRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type TerminalTemplateResponseObject interface {
+	VisitTerminalTemplateResponse(w http.ResponseWriter) error
+}
+
+type TerminalTemplate200JSONResponse TerminalTemplateData
+
+func (response TerminalTemplate200JSONResponse) VisitTerminalTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalTemplatedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalTemplatedefaultApplicationProblemPlusJSONResponse) VisitTerminalTemplateResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalTimeRequestObject struct {
+	Params TerminalTimeParams
+}
+
+type TerminalTimeResponseObject interface {
+	VisitTerminalTimeResponse(w http.ResponseWriter) error
+}
+
+type TerminalTime200JSONResponse TerminalTime
+
+func (response TerminalTime200JSONResponse) VisitTerminalTimeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminalTimedefaultApplicationProblemPlusJSONResponse struct {
+	Body       Problem
+	StatusCode int
+}
+
+func (response TerminalTimedefaultApplicationProblemPlusJSONResponse) VisitTerminalTimeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -7856,12 +11116,24 @@ type StrictServerInterface interface {
 	// PutDepartmentHead Name a department's head, or null to fall back to its managers (admin; audited)
 	// (PUT /v1/departments/{id}/head)
 	PutDepartmentHead(ctx context.Context, request PutDepartmentHeadRequestObject) (PutDepartmentHeadResponseObject, error)
+	// ListDeviceEvents Terminal events that are not punches (alarms, failed verifications, op-log, door events), newest first
+	// (GET /v1/device-events)
+	ListDeviceEvents(ctx context.Context, request ListDeviceEventsRequestObject) (ListDeviceEventsResponseObject, error)
 	// ListDevices List terminals with their status (online/offline from last contact), firmware, counts and clock offset
 	// (GET /v1/devices)
 	ListDevices(ctx context.Context, request ListDevicesRequestObject) (ListDevicesResponseObject, error)
 	// CreateDevice Register a terminal
 	// (POST /v1/devices)
 	CreateDevice(ctx context.Context, request CreateDeviceRequestObject) (CreateDeviceResponseObject, error)
+	// ActivateDevice A native terminal redeems its activation code for its secret (shown once)
+	// (POST /v1/devices/activate)
+	ActivateDevice(ctx context.Context, request ActivateDeviceRequestObject) (ActivateDeviceResponseObject, error)
+	// ListPendingDevices Serial numbers that contacted the server without being registered (what they sent is kept)
+	// (GET /v1/devices/pending)
+	ListPendingDevices(ctx context.Context, request ListPendingDevicesRequestObject) (ListPendingDevicesResponseObject, error)
+	// ApprovePendingDevice Register a pending serial for a site and ingest what it had sent
+	// (POST /v1/devices/pending/{serial}/approve)
+	ApprovePendingDevice(ctx context.Context, request ApprovePendingDeviceRequestObject) (ApprovePendingDeviceResponseObject, error)
 	// DeleteDevice Remove a terminal from the registry (its punches and records stay; its serial becomes free)
 	// (DELETE /v1/devices/{id})
 	DeleteDevice(ctx context.Context, request DeleteDeviceRequestObject) (DeleteDeviceResponseObject, error)
@@ -7871,6 +11143,27 @@ type StrictServerInterface interface {
 	// UpdateDevice Change a terminal's name, model, site, time zone or direction map (a new site resyncs native rosters)
 	// (PATCH /v1/devices/{id})
 	UpdateDevice(ctx context.Context, request UpdateDeviceRequestObject) (UpdateDeviceResponseObject, error)
+	// ListDeviceCommands A terminal's command queue, newest first
+	// (GET /v1/devices/{id}/commands)
+	ListDeviceCommands(ctx context.Context, request ListDeviceCommandsRequestObject) (ListDeviceCommandsResponseObject, error)
+	// CreateDeviceCommand Queue a command for a terminal (delivered once on its next poll)
+	// (POST /v1/devices/{id}/commands)
+	CreateDeviceCommand(ctx context.Context, request CreateDeviceCommandRequestObject) (CreateDeviceCommandResponseObject, error)
+	// DisableDevice Disable a terminal (its records are still accepted but quarantined as device_disabled; native requests are refused)
+	// (POST /v1/devices/{id}/disable)
+	DisableDevice(ctx context.Context, request DisableDeviceRequestObject) (DisableDeviceResponseObject, error)
+	// EnableDevice Enable a terminal again (records quarantined while it was disabled are evaluated again)
+	// (POST /v1/devices/{id}/enable)
+	EnableDevice(ctx context.Context, request EnableDeviceRequestObject) (EnableDeviceResponseObject, error)
+	// ListDeviceRequests The terminal's raw request log (method, path, query, first 4 KB of body and response), newest first
+	// (GET /v1/devices/{id}/requests)
+	ListDeviceRequests(ctx context.Context, request ListDeviceRequestsRequestObject) (ListDeviceRequestsResponseObject, error)
+	// RotateDeviceCredential Issue a new credential (native devices: a new activation code, the current secret stops working; Hikvision: a new URL token)
+	// (POST /v1/devices/{id}/rotate)
+	RotateDeviceCredential(ctx context.Context, request RotateDeviceCredentialRequestObject) (RotateDeviceCredentialResponseObject, error)
+	// ListDeviceUsers The users a ZKTeco terminal reported (its OPERLOG mirror), by PIN
+	// (GET /v1/devices/{id}/users)
+	ListDeviceUsers(ctx context.Context, request ListDeviceUsersRequestObject) (ListDeviceUsersResponseObject, error)
 	// ListEmployees List employees (admins see the tenant, managers their subtree)
 	// (GET /v1/employees)
 	ListEmployees(ctx context.Context, request ListEmployeesRequestObject) (ListEmployeesResponseObject, error)
@@ -7892,12 +11185,36 @@ type StrictServerInterface interface {
 	// IssueActivationCode Issue a one-time code (and QR payload) that binds the app to this employee
 	// (POST /v1/employees/{id}/activation-code)
 	IssueActivationCode(ctx context.Context, request IssueActivationCodeRequestObject) (IssueActivationCodeResponseObject, error)
+	// GetEmployeeCards An employee's terminal cards (besides card_no)
+	// (GET /v1/employees/{id}/cards)
+	GetEmployeeCards(ctx context.Context, request GetEmployeeCardsRequestObject) (GetEmployeeCardsResponseObject, error)
+	// SetEmployeeCards Replace an employee's terminal cards
+	// (PUT /v1/employees/{id}/cards)
+	SetEmployeeCards(ctx context.Context, request SetEmployeeCardsRequestObject) (SetEmployeeCardsResponseObject, error)
+	// GetEmployeeDevices Which terminals an employee may use (by site permission or enrolment), with their PIN on each
+	// (GET /v1/employees/{id}/devices)
+	GetEmployeeDevices(ctx context.Context, request GetEmployeeDevicesRequestObject) (GetEmployeeDevicesResponseObject, error)
+	// SetEmployeeDevices Enrol an employee on terminals or sites and set device-specific PINs (fields sent are replaced)
+	// (PUT /v1/employees/{id}/devices)
+	SetEmployeeDevices(ctx context.Context, request SetEmployeeDevicesRequestObject) (SetEmployeeDevicesResponseObject, error)
 	// ListFieldAssignments An employee's field assignments (managers, admins)
 	// (GET /v1/employees/{id}/field-assignments)
 	ListFieldAssignments(ctx context.Context, request ListFieldAssignmentsRequestObject) (ListFieldAssignmentsResponseObject, error)
+	// ListEmployeeTemplates An employee's biometric template references (the templates stay sealed)
+	// (GET /v1/employees/{id}/templates)
+	ListEmployeeTemplates(ctx context.Context, request ListEmployeeTemplatesRequestObject) (ListEmployeeTemplatesResponseObject, error)
 	// GetEmployeeTrack One employee's track as GeoJSON, simplified, with distance and stops (managers, admins)
 	// (GET /v1/employees/{id}/track)
 	GetEmployeeTrack(ctx context.Context, request GetEmployeeTrackRequestObject) (GetEmployeeTrackResponseObject, error)
+	// ListEnrolments Biometric templates terminals uploaded, for review (status=pending for the new ones)
+	// (GET /v1/enrolments)
+	ListEnrolments(ctx context.Context, request ListEnrolmentsRequestObject) (ListEnrolmentsResponseObject, error)
+	// ApproveEnrolment Approve a template (it then reaches native rosters); name the employee when its PIN matched none
+	// (POST /v1/enrolments/{id}/approve)
+	ApproveEnrolment(ctx context.Context, request ApproveEnrolmentRequestObject) (ApproveEnrolmentResponseObject, error)
+	// RejectEnrolment Reject a template
+	// (POST /v1/enrolments/{id}/reject)
+	RejectEnrolment(ctx context.Context, request RejectEnrolmentRequestObject) (RejectEnrolmentResponseObject, error)
 	// CreateFieldAssignment Put an employee on field work (外勤) for a time window (managers, admins)
 	// (POST /v1/field-assignments)
 	CreateFieldAssignment(ctx context.Context, request CreateFieldAssignmentRequestObject) (CreateFieldAssignmentResponseObject, error)
@@ -8009,9 +11326,24 @@ type StrictServerInterface interface {
 	// PutMakeupPolicy Replace the tenant's request policy (admin; audited)
 	// (PUT /v1/policies/makeup)
 	PutMakeupPolicy(ctx context.Context, request PutMakeupPolicyRequestObject) (PutMakeupPolicyResponseObject, error)
+	// GetPunchPolicy The tenant's remote-punch policy (admin)
+	// (GET /v1/policies/punches)
+	GetPunchPolicy(ctx context.Context, request GetPunchPolicyRequestObject) (GetPunchPolicyResponseObject, error)
+	// SetPunchPolicy Replace the tenant's remote-punch policy (admin, audited)
+	// (PUT /v1/policies/punches)
+	SetPunchPolicy(ctx context.Context, request SetPunchPolicyRequestObject) (SetPunchPolicyResponseObject, error)
 	// ListPunches Punches of the tenant (admin) or of the manager's subtree, newest first
 	// (GET /v1/punches)
 	ListPunches(ctx context.Context, request ListPunchesRequestObject) (ListPunchesResponseObject, error)
+	// ListQuarantine Terminal records kept aside (unknown PIN or card, not permitted, employee left, device disabled, unreadable)
+	// (GET /v1/quarantine)
+	ListQuarantine(ctx context.Context, request ListQuarantineRequestObject) (ListQuarantineResponseObject, error)
+	// ReevaluateQuarantine Evaluate open quarantined records again (e.g. after creating or importing the employees they name)
+	// (POST /v1/quarantine/reevaluate)
+	ReevaluateQuarantine(ctx context.Context, request ReevaluateQuarantineRequestObject) (ReevaluateQuarantineResponseObject, error)
+	// ResolveQuarantine Resolve a quarantined record (map its PIN or card to an employee, or grant access) and evaluate it again
+	// (POST /v1/quarantine/{id}/resolve)
+	ResolveQuarantine(ctx context.Context, request ResolveQuarantineRequestObject) (ResolveQuarantineResponseObject, error)
 	// ListSites List sites
 	// (GET /v1/sites)
 	ListSites(ctx context.Context, request ListSitesRequestObject) (ListSitesResponseObject, error)
@@ -8027,6 +11359,36 @@ type StrictServerInterface interface {
 	// UpdateSite Change a site (geofences are replaced as a whole, in the crs given or the site's)
 	// (PATCH /v1/sites/{id})
 	UpdateSite(ctx context.Context, request UpdateSiteRequestObject) (UpdateSiteResponseObject, error)
+	// TerminalCommands Native terminals: commands to run (each delivered once; acknowledge it)
+	// (GET /v1/terminal/commands)
+	TerminalCommands(ctx context.Context, request TerminalCommandsRequestObject) (TerminalCommandsResponseObject, error)
+	// TerminalCommandAck Native terminals: report a command's result
+	// (POST /v1/terminal/commands/{cmd_id}/ack)
+	TerminalCommandAck(ctx context.Context, request TerminalCommandAckRequestObject) (TerminalCommandAckResponseObject, error)
+	// TerminalEvents Native terminals: alarms (tailgating, multiple faces, tamper, door forced, stranger); admins are notified
+	// (POST /v1/terminal/events)
+	TerminalEvents(ctx context.Context, request TerminalEventsRequestObject) (TerminalEventsResponseObject, error)
+	// TerminalHeartbeat Native terminals: I am alive (firmware, counts, measured clock offset)
+	// (POST /v1/terminal/heartbeat)
+	TerminalHeartbeat(ctx context.Context, request TerminalHeartbeatRequestObject) (TerminalHeartbeatResponseObject, error)
+	// TerminalPhoto Native terminals: upload a punch photo (JPEG body); send its id as a punch's photo_id
+	// (POST /v1/terminal/photos)
+	TerminalPhoto(ctx context.Context, request TerminalPhotoRequestObject) (TerminalPhotoResponseObject, error)
+	// TerminalPunches Native terminals: upload a batch of punches (up to 50,000), idempotent on (device, seq)
+	// (POST /v1/terminal/punches)
+	TerminalPunches(ctx context.Context, request TerminalPunchesRequestObject) (TerminalPunchesResponseObject, error)
+	// TerminalRoster Native terminals: the employees allowed on this device (PIN, cards, template references), as a delta
+	// (GET /v1/terminal/roster)
+	TerminalRoster(ctx context.Context, request TerminalRosterRequestObject) (TerminalRosterResponseObject, error)
+	// TerminalUploadTemplate Native terminals: upload a biometric template enrolled on the device (reviewed by an admin)
+	// (POST /v1/terminal/templates)
+	TerminalUploadTemplate(ctx context.Context, request TerminalUploadTemplateRequestObject) (TerminalUploadTemplateResponseObject, error)
+	// TerminalTemplate Native terminals: download an approved template of an employee allowed on this device
+	// (GET /v1/terminal/templates/{id})
+	TerminalTemplate(ctx context.Context, request TerminalTemplateRequestObject) (TerminalTemplateResponseObject, error)
+	// TerminalTime Native terminals: server time for clock sync (NTP-style)
+	// (GET /v1/terminal/time)
+	TerminalTime(ctx context.Context, request TerminalTimeRequestObject) (TerminalTimeResponseObject, error)
 	// ListWebhooks Registered webhook endpoints (admin)
 	// (GET /v1/webhooks)
 	ListWebhooks(ctx context.Context, request ListWebhooksRequestObject) (ListWebhooksResponseObject, error)
@@ -8824,6 +12186,31 @@ func (sh *strictHandler) PutDepartmentHead(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// ListDeviceEvents operation middleware
+func (sh *strictHandler) ListDeviceEvents(ctx echo.Context, params ListDeviceEventsParams) error {
+	var request ListDeviceEventsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeviceEvents(ctx.Request().Context(), request.(ListDeviceEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeviceEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDeviceEventsResponseObject); ok {
+		return validResponse.VisitListDeviceEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListDevices operation middleware
 func (sh *strictHandler) ListDevices(ctx echo.Context, params ListDevicesParams) error {
 	var request ListDevicesRequestObject
@@ -8889,6 +12276,125 @@ func (sh *strictHandler) CreateDevice(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(CreateDeviceResponseObject); ok {
 		return validResponse.VisitCreateDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ActivateDevice operation middleware
+func (sh *strictHandler) ActivateDevice(ctx echo.Context) error {
+	var request ActivateDeviceRequestObject
+
+	var body ActivateDeviceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ActivateDevice(ctx.Request().Context(), request.(ActivateDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ActivateDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ActivateDeviceResponseObject); ok {
+		return validResponse.VisitActivateDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPendingDevices operation middleware
+func (sh *strictHandler) ListPendingDevices(ctx echo.Context, params ListPendingDevicesParams) error {
+	var request ListPendingDevicesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPendingDevices(ctx.Request().Context(), request.(ListPendingDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPendingDevices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPendingDevicesResponseObject); ok {
+		return validResponse.VisitListPendingDevicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApprovePendingDevice operation middleware
+func (sh *strictHandler) ApprovePendingDevice(ctx echo.Context, serial string) error {
+	var request ApprovePendingDeviceRequestObject
+
+	request.Serial = serial
+
+	var body ApprovePendingDeviceJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApprovePendingDevice(ctx.Request().Context(), request.(ApprovePendingDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApprovePendingDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApprovePendingDeviceResponseObject); ok {
+		return validResponse.VisitApprovePendingDeviceResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -8987,6 +12493,207 @@ func (sh *strictHandler) UpdateDevice(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(UpdateDeviceResponseObject); ok {
 		return validResponse.VisitUpdateDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDeviceCommands operation middleware
+func (sh *strictHandler) ListDeviceCommands(ctx echo.Context, id ID, params ListDeviceCommandsParams) error {
+	var request ListDeviceCommandsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeviceCommands(ctx.Request().Context(), request.(ListDeviceCommandsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeviceCommands")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDeviceCommandsResponseObject); ok {
+		return validResponse.VisitListDeviceCommandsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateDeviceCommand operation middleware
+func (sh *strictHandler) CreateDeviceCommand(ctx echo.Context, id ID) error {
+	var request CreateDeviceCommandRequestObject
+
+	request.Id = id
+
+	var body CreateDeviceCommandJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateDeviceCommand(ctx.Request().Context(), request.(CreateDeviceCommandRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateDeviceCommand")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateDeviceCommandResponseObject); ok {
+		return validResponse.VisitCreateDeviceCommandResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DisableDevice operation middleware
+func (sh *strictHandler) DisableDevice(ctx echo.Context, id ID) error {
+	var request DisableDeviceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DisableDevice(ctx.Request().Context(), request.(DisableDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DisableDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DisableDeviceResponseObject); ok {
+		return validResponse.VisitDisableDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EnableDevice operation middleware
+func (sh *strictHandler) EnableDevice(ctx echo.Context, id ID) error {
+	var request EnableDeviceRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EnableDevice(ctx.Request().Context(), request.(EnableDeviceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EnableDevice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EnableDeviceResponseObject); ok {
+		return validResponse.VisitEnableDeviceResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDeviceRequests operation middleware
+func (sh *strictHandler) ListDeviceRequests(ctx echo.Context, id ID, params ListDeviceRequestsParams) error {
+	var request ListDeviceRequestsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeviceRequests(ctx.Request().Context(), request.(ListDeviceRequestsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeviceRequests")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDeviceRequestsResponseObject); ok {
+		return validResponse.VisitListDeviceRequestsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RotateDeviceCredential operation middleware
+func (sh *strictHandler) RotateDeviceCredential(ctx echo.Context, id ID) error {
+	var request RotateDeviceCredentialRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateDeviceCredential(ctx.Request().Context(), request.(RotateDeviceCredentialRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateDeviceCredential")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RotateDeviceCredentialResponseObject); ok {
+		return validResponse.VisitRotateDeviceCredentialResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListDeviceUsers operation middleware
+func (sh *strictHandler) ListDeviceUsers(ctx echo.Context, id ID, params ListDeviceUsersParams) error {
+	var request ListDeviceUsersRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListDeviceUsers(ctx.Request().Context(), request.(ListDeviceUsersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListDeviceUsers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListDeviceUsersResponseObject); ok {
+		return validResponse.VisitListDeviceUsersResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -9242,6 +12949,152 @@ func (sh *strictHandler) IssueActivationCode(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// GetEmployeeCards operation middleware
+func (sh *strictHandler) GetEmployeeCards(ctx echo.Context, id ID) error {
+	var request GetEmployeeCardsRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEmployeeCards(ctx.Request().Context(), request.(GetEmployeeCardsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEmployeeCards")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEmployeeCardsResponseObject); ok {
+		return validResponse.VisitGetEmployeeCardsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetEmployeeCards operation middleware
+func (sh *strictHandler) SetEmployeeCards(ctx echo.Context, id ID) error {
+	var request SetEmployeeCardsRequestObject
+
+	request.Id = id
+
+	var body SetEmployeeCardsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetEmployeeCards(ctx.Request().Context(), request.(SetEmployeeCardsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetEmployeeCards")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetEmployeeCardsResponseObject); ok {
+		return validResponse.VisitSetEmployeeCardsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetEmployeeDevices operation middleware
+func (sh *strictHandler) GetEmployeeDevices(ctx echo.Context, id ID) error {
+	var request GetEmployeeDevicesRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetEmployeeDevices(ctx.Request().Context(), request.(GetEmployeeDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetEmployeeDevices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetEmployeeDevicesResponseObject); ok {
+		return validResponse.VisitGetEmployeeDevicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetEmployeeDevices operation middleware
+func (sh *strictHandler) SetEmployeeDevices(ctx echo.Context, id ID) error {
+	var request SetEmployeeDevicesRequestObject
+
+	request.Id = id
+
+	var body SetEmployeeDevicesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetEmployeeDevices(ctx.Request().Context(), request.(SetEmployeeDevicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetEmployeeDevices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetEmployeeDevicesResponseObject); ok {
+		return validResponse.VisitSetEmployeeDevicesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListFieldAssignments operation middleware
 func (sh *strictHandler) ListFieldAssignments(ctx echo.Context, id ID, params ListFieldAssignmentsParams) error {
 	var request ListFieldAssignmentsRequestObject
@@ -9268,6 +13121,31 @@ func (sh *strictHandler) ListFieldAssignments(ctx echo.Context, id ID, params Li
 	return nil
 }
 
+// ListEmployeeTemplates operation middleware
+func (sh *strictHandler) ListEmployeeTemplates(ctx echo.Context, id ID) error {
+	var request ListEmployeeTemplatesRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEmployeeTemplates(ctx.Request().Context(), request.(ListEmployeeTemplatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEmployeeTemplates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEmployeeTemplatesResponseObject); ok {
+		return validResponse.VisitListEmployeeTemplatesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetEmployeeTrack operation middleware
 func (sh *strictHandler) GetEmployeeTrack(ctx echo.Context, id ID, params GetEmployeeTrackParams) error {
 	var request GetEmployeeTrackRequestObject
@@ -9288,6 +13166,133 @@ func (sh *strictHandler) GetEmployeeTrack(ctx echo.Context, id ID, params GetEmp
 		return err
 	} else if validResponse, ok := response.(GetEmployeeTrackResponseObject); ok {
 		return validResponse.VisitGetEmployeeTrackResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListEnrolments operation middleware
+func (sh *strictHandler) ListEnrolments(ctx echo.Context, params ListEnrolmentsParams) error {
+	var request ListEnrolmentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEnrolments(ctx.Request().Context(), request.(ListEnrolmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEnrolments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEnrolmentsResponseObject); ok {
+		return validResponse.VisitListEnrolmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveEnrolment operation middleware
+func (sh *strictHandler) ApproveEnrolment(ctx echo.Context, id ID) error {
+	var request ApproveEnrolmentRequestObject
+
+	request.Id = id
+
+	var body ApproveEnrolmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveEnrolment(ctx.Request().Context(), request.(ApproveEnrolmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveEnrolment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveEnrolmentResponseObject); ok {
+		return validResponse.VisitApproveEnrolmentResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RejectEnrolment operation middleware
+func (sh *strictHandler) RejectEnrolment(ctx echo.Context, id ID) error {
+	var request RejectEnrolmentRequestObject
+
+	request.Id = id
+
+	var body RejectEnrolmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RejectEnrolment(ctx.Request().Context(), request.(RejectEnrolmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RejectEnrolment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RejectEnrolmentResponseObject); ok {
+		return validResponse.VisitRejectEnrolmentResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -10461,6 +14466,75 @@ func (sh *strictHandler) PutMakeupPolicy(ctx echo.Context) error {
 	return nil
 }
 
+// GetPunchPolicy operation middleware
+func (sh *strictHandler) GetPunchPolicy(ctx echo.Context) error {
+	var request GetPunchPolicyRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPunchPolicy(ctx.Request().Context(), request.(GetPunchPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPunchPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPunchPolicyResponseObject); ok {
+		return validResponse.VisitGetPunchPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetPunchPolicy operation middleware
+func (sh *strictHandler) SetPunchPolicy(ctx echo.Context) error {
+	var request SetPunchPolicyRequestObject
+
+	var body SetPunchPolicyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetPunchPolicy(ctx.Request().Context(), request.(SetPunchPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetPunchPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetPunchPolicyResponseObject); ok {
+		return validResponse.VisitSetPunchPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListPunches operation middleware
 func (sh *strictHandler) ListPunches(ctx echo.Context, params ListPunchesParams) error {
 	var request ListPunchesRequestObject
@@ -10480,6 +14554,131 @@ func (sh *strictHandler) ListPunches(ctx echo.Context, params ListPunchesParams)
 		return err
 	} else if validResponse, ok := response.(ListPunchesResponseObject); ok {
 		return validResponse.VisitListPunchesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQuarantine operation middleware
+func (sh *strictHandler) ListQuarantine(ctx echo.Context, params ListQuarantineParams) error {
+	var request ListQuarantineRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQuarantine(ctx.Request().Context(), request.(ListQuarantineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQuarantine")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQuarantineResponseObject); ok {
+		return validResponse.VisitListQuarantineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReevaluateQuarantine operation middleware
+func (sh *strictHandler) ReevaluateQuarantine(ctx echo.Context) error {
+	var request ReevaluateQuarantineRequestObject
+
+	var body ReevaluateQuarantineJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ReevaluateQuarantine(ctx.Request().Context(), request.(ReevaluateQuarantineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReevaluateQuarantine")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReevaluateQuarantineResponseObject); ok {
+		return validResponse.VisitReevaluateQuarantineResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResolveQuarantine operation middleware
+func (sh *strictHandler) ResolveQuarantine(ctx echo.Context, id ID) error {
+	var request ResolveQuarantineRequestObject
+
+	request.Id = id
+
+	var body ResolveQuarantineJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResolveQuarantine(ctx.Request().Context(), request.(ResolveQuarantineRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResolveQuarantine")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResolveQuarantineResponseObject); ok {
+		return validResponse.VisitResolveQuarantineResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -10655,6 +14854,361 @@ func (sh *strictHandler) UpdateSite(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// TerminalCommands operation middleware
+func (sh *strictHandler) TerminalCommands(ctx echo.Context) error {
+	var request TerminalCommandsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalCommands(ctx.Request().Context(), request.(TerminalCommandsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalCommands")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalCommandsResponseObject); ok {
+		return validResponse.VisitTerminalCommandsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalCommandAck operation middleware
+func (sh *strictHandler) TerminalCommandAck(ctx echo.Context, cmdId string) error {
+	var request TerminalCommandAckRequestObject
+
+	request.CmdId = cmdId
+
+	var body TerminalCommandAckJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalCommandAck(ctx.Request().Context(), request.(TerminalCommandAckRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalCommandAck")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalCommandAckResponseObject); ok {
+		return validResponse.VisitTerminalCommandAckResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalEvents operation middleware
+func (sh *strictHandler) TerminalEvents(ctx echo.Context) error {
+	var request TerminalEventsRequestObject
+
+	var body TerminalEventsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalEvents(ctx.Request().Context(), request.(TerminalEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalEventsResponseObject); ok {
+		return validResponse.VisitTerminalEventsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalHeartbeat operation middleware
+func (sh *strictHandler) TerminalHeartbeat(ctx echo.Context) error {
+	var request TerminalHeartbeatRequestObject
+
+	var body TerminalHeartbeatJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalHeartbeat(ctx.Request().Context(), request.(TerminalHeartbeatRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalHeartbeat")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalHeartbeatResponseObject); ok {
+		return validResponse.VisitTerminalHeartbeatResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalPhoto operation middleware
+func (sh *strictHandler) TerminalPhoto(ctx echo.Context) error {
+	var request TerminalPhotoRequestObject
+
+	request.Body = ctx.Request().Body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalPhoto(ctx.Request().Context(), request.(TerminalPhotoRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalPhoto")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalPhotoResponseObject); ok {
+		return validResponse.VisitTerminalPhotoResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalPunches operation middleware
+func (sh *strictHandler) TerminalPunches(ctx echo.Context) error {
+	var request TerminalPunchesRequestObject
+
+	var body TerminalPunchesJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalPunches(ctx.Request().Context(), request.(TerminalPunchesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalPunches")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalPunchesResponseObject); ok {
+		return validResponse.VisitTerminalPunchesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalRoster operation middleware
+func (sh *strictHandler) TerminalRoster(ctx echo.Context, params TerminalRosterParams) error {
+	var request TerminalRosterRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalRoster(ctx.Request().Context(), request.(TerminalRosterRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalRoster")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalRosterResponseObject); ok {
+		return validResponse.VisitTerminalRosterResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalUploadTemplate operation middleware
+func (sh *strictHandler) TerminalUploadTemplate(ctx echo.Context) error {
+	var request TerminalUploadTemplateRequestObject
+
+	var body TerminalUploadTemplateJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalUploadTemplate(ctx.Request().Context(), request.(TerminalUploadTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalUploadTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalUploadTemplateResponseObject); ok {
+		return validResponse.VisitTerminalUploadTemplateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalTemplate operation middleware
+func (sh *strictHandler) TerminalTemplate(ctx echo.Context, id ID) error {
+	var request TerminalTemplateRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalTemplate(ctx.Request().Context(), request.(TerminalTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalTemplateResponseObject); ok {
+		return validResponse.VisitTerminalTemplateResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminalTime operation middleware
+func (sh *strictHandler) TerminalTime(ctx echo.Context, params TerminalTimeParams) error {
+	var request TerminalTimeRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminalTime(ctx.Request().Context(), request.(TerminalTimeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminalTime")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminalTimeResponseObject); ok {
+		return validResponse.VisitTerminalTimeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListWebhooks operation middleware
 func (sh *strictHandler) ListWebhooks(ctx echo.Context, params ListWebhooksParams) error {
 	var request ListWebhooksRequestObject
@@ -10807,314 +15361,439 @@ func (sh *strictHandler) ListWebhookDeliveries(ctx echo.Context, id ID, params L
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1fjxtJkif4VRy8BUT2MJlUSqquSqGxyJJUVZqWqrKVUlffFHUMzwgn6Z0R7lHuHkmxdALm4YDDYjFP",
-	"s9iHfboGep8PuHvYp8N9l8H17dy3OLiZe/xjBBlkMjOrp+ulSsmI8D/m5uZm5mY/+9gLZZJKwYTRvdOP",
-	"vZQqmjDDFPz1LFNaKvuviOlQ8dRwKXqnve9S+mPGSAiPyUzJhAj2wUzxh96wx+1bP2ZMrXrDnqAJ6532",
-	"8oc6XLCE2lYT+uEVE3Oz6J0+eXgy7JlVat/URnEx7336NOx9pWSy3v9LEcaZ5teMxHLJFLmUmYhaurWj",
-	"q3Q6kyqhpnfai6hhR4YnrNfU88vn9mVoMaVmUTTIbU+K/ZhxxaLeqVEZa2w+y+DN9ZZf8YSbvPHacGN4",
-	"WG4wYjOaxaZ3+mQ8tBTjSZb0Tk/G9i8u8K+HeT9cGDZnCjp6K9dJ9+KDJ12WpltIZ+TuhPtkaaNTKTQD",
-	"FjpX8jJmsIahFIYJmDlN05iH1I7pOMU3/u6P2g7wY6nDf6fYrHfa+x+OCx49xqf62LcLPVaneCbIm6+e",
-	"kS8eP/k1SfPX/ExgVGeh4dfUsDfsx4xpHFIUcdsAjc+VTJky3E5gRmPNhr209JOdSMRq7PvZY1gN/+fj",
-	"NcIMeynVeilVVPvy5MlnlU8/b/jUMEGRcOUuH1W+e9jEagWb/uAbGeLwS+N5n38pL//IQmN7dATiUjxz",
-	"k20mQZXyFwu5FESKkD0ltknCDeGCSEV0SAX5UU1TuooltQzHPtAkjW2vv/317745en3yh+dHX5x//7bX",
-	"MH+WpLFcMTblUYctZttOuWJ6Sk1Xvh32SoM7/VgaXUSv6OnxMXUc8++RjL+hYcIm2Xh88pklxW/sHOwU",
-	"mmdQW4nydPLlqBEnn8D21dmPiY2JpwuZoaDPZcyvT0oy5tcn22XM+tjS9Dm75iHbcTwRu2ax/WGaON5y",
-	"TV9KGTMqbNu4/FWee7tghKYp4UIbGsdAlQea8Ij0KRFsSaRghGtCieZzQeNBb1jeRQ9PmjZcGlNj2aa2",
-	"5R6dNLyrpDQMBkY1MW40ETMsNJpYQS+yOK7LqDfwkd0Zf6Q8vlTyiomCb/IptxBYyWsar29KCk/c2c0N",
-	"S/Q2KerbOtOWOIz1ig6pUnRl/w6pmEYs5E0b3hI/pHHMFEnoirgB2GkpZsdrBYCQy4aZDXuhYtSwaKdN",
-	"iuPY+I2lNr20WxdP5tY2LldNsmSHz6d4TH7s9o3mUkxDmSTuCNz6kZcS29bwhXvvIksSqmDJmA5pTA27",
-	"EZ1cI1wKXdqN+d4f9tg1j5gIWVcme+Hf/zTsLbg2Uq06M+o3+P6La0u9BibteDDEjF5vHe8r+5IXqp+s",
-	"tLhiWbrtq9fwVukzuxOB1ls+/M69V/o0zUS42KoBwUtwtCRc3GxPKOx72iZg3XMnV2ewv/ELOOZxvMN1",
-	"+i/cswd64OVga9/4YPOcHY3e2letRmeoyXTHjy7wZfiMwXI+PLqk2oruJgkNoi1TiglD+lIR2PdczAcE",
-	"Ph82bAj7YBrKDDd4y3N/um0a8YVh6Wv7nv+os6TJ0mhHoVrTTXLrJl+SCnfkNC/JJ0fQyvzLk62KksqB",
-	"MiydWYVQqJwNlTm933Ae5mdY67nYVX3M3/dkX38D+7rvw6tRE4Kh2yPYLBi3fBuzOTWsYXt2PrdAIxZW",
-	"CfzBEwfZxK6B/adt6X2HBv3Oqw7c78OmPXXNabn3WQzaRMFQloWihAtd4o0W1nZcWuaG+lpjf9X13cRz",
-	"X1ITLl6KNNtV+7bmRCNdc7I2zMfaCrn+UNZhx+Nxw8s8qiqCW/k+oR9e4ssPnXfB/1k/cNeEht2+bk7b",
-	"6WXQH9C0SVGt7aJNIDnalFJn9xP7BlkumCBCGiKvTu3/pzOZiWhIaKwYjVZOGEVDMhqNum0LQ3ncSR53",
-	"lDjyqtngKQ649Sl+8/btOcEXiFlwTfxuJUuZxRFZ0GtGFjQiUhBuNJFL0Ws04dbEv7wq5PzW1XzDNFiO",
-	"9fWcUR6jWbS+qRV8s7uZUrBPgwqoszBkLGruszZNP4DyV0M/5E1Tfu5ovM+e32HzbrL7XpTU7ipXfL+g",
-	"xlugeArEUl5pQs0QnbT2mdVmj7K0pNJ5Pd6dGWQW0/mcRblWV7PTuTZUhGyaVE8xmdl90Lp7RJZc4uLH",
-	"Eh1/25UgqVj0yr/9adgTjCqrh9x4CL4hzU2bT2nrzq600Vk/SxfSyH27xI8zFa8v/RnBA4u8e/OKyBms",
-	"I7y+td1hD8Rj/gGxOhgjcjZjShMpGKrHdoOB/6T7rr2A9xu36g3ovhu9r5mKeGgqB20YstTghkdOt90y",
-	"FulpfgbtrtvUdQ1Hq02y5Cury6zJzcJ2nxmmChfduhTlepr77ZoOD28XbmvnRgYYS3cX49a8aWKLDsZL",
-	"ZwNoL+/O2ilRMYNwso10HTYvW2WNtrHCPkdKG7NU/Lm1CyD3CaFgyJJMOPUHlYhYijnpj0+JYNdMOWep",
-	"u3J6+FnZHzweNvJSE8/lwzl5vOYIhQ9Ko8gNwtJ4oDk/YG2oMrpljFWX9bjNSt+fZ8s68i4qMva6iQde",
-	"cd2gRuWD3Gm0TburfEO7XXTW9ULovdrIpslcOENvF5NoT+81UxcyU+hW7Lw6w573w9A4/m7WO/2hq0fm",
-	"/bBg5x4VSFp3HFXVum00LSbcTsl8cttoWd1VQUIFnTMVnMLB7gQZUw80cU+mPBpahW/JzUJmBm5J7KsL",
-	"Zi2GWe48SKkyVmsdkaD4Y2rfCk4nIv8iiNk1i3VAspT0H5LfrHUrl6LUGnRtjZKUgoNt5lTP4o0HGhoe",
-	"PCV0ItZ+JlzD55bwEf7SD87fvSXH1w+Pi7f18UcefTqG0Q5slyzWDD50VDhSMmbEe7L0aCIC+0twSqxk",
-	"WRG49SteAGrh1GTMRiTINFPaERnHUrRF3pZJYEcM4gopOxGWIJ4DRhOxpmcjQSvS82FJ0D3ccjU37Nkh",
-	"lvUeN2XvMGn0L3gVoMpN6GCxo2UUdMJ4Rbgg1E+Axg80mdE4vqThlXePrndb45+eG+KwB1Tc5MjBV6Y3",
-	"cGg82UlYw8PGTZlF3OAlxLoDo3Dp5JfHnhtGqJY0OhtDI9W+yjB+7Fd6/fEO3slwQcXczaRR0FSGUJAk",
-	"jLldUZ42jqCj/6N6/7DOllTN2bannnc7+LfBrVyiXe67qjZW7rggUM0fXsx/M8Mc5Hgv2O/eDvjMSHc0",
-	"vcniXc8l9yWhdTdEfg5RkjKlpUCnnRXV3l9A2DWNM6vcEyOJt+IIF5pHDL9LuDEsmog5kzPwaPSFNCRh",
-	"isUr6IGjoTvjHx5o20SmaLiyxx03AxTuQpIlVYKLuT0vQsUND2nsYgeGhIqI9O2LE+GoNwWreWAHAOYz",
-	"14QaQ8MFi5rEOhN2TaKKXHekarLgSl1UPqks6cZwgS+1xn2TUmOYsqvwP/0wPvri7OgrejR7//HkU/+H",
-	"06P31Z8GH598+ndNG/UZbIJzFzq0Z/gU3qpNOwZEPWx0viyne8dT1Th/bTi15pt2wTOZpExoWnfip3Rl",
-	"qcYTNpWzWeNJ9kzp8hfLuf78cW/Ym4d/HJ/0hr3LaPxF43fP8R7Hdbh+9Fy3eMKj/DuiMqEPHI6Bd0ud",
-	"47J2jOOauejPbqPBLbLHnWc1Hqs8qaEPHwVHmiNzhVZN3FEs1T42/a5EvSMitZGlmQBe02uIHNyDzzpS",
-	"ovW6Fq2MfZWsw9ypu/vFXW62CzJ+wzAssc4puULddQPOZgyYGDRwr1DXbxHwENNXLCI0v1uqW2AoR7rr",
-	"4nVtBQawRSDspsJUydHQQ+P8txN+L8fcISdWbmzzcPcZaoPzwgeXbzqCb7KnavODEWye2CG055JUui/t",
-	"uRjCOTUY4vWzX6mGSfjw3gYt5MYOfJrHNk+br/e/peCTiWAUluhWs2Fzro1CNcfq6Eoa/AOcFX2dB6a3",
-	"x6GVOt4nfjyMZXg1TRjVmbohCbApOZtpZqZJg4jGFSDwHkm4yDTRTF0zhT8NiR8G6QugFjq/tOEJ2E9w",
-	"GawYjWFIRLFQKgjhyMfLhfnscftYS26mvfRGrhgY3NOEbg2sfO5ffk3BA1+yoNa12BkNWRGCt330M66S",
-	"JVXNasMs3aWpjkcwFzPZvu8/NinZ5aUvXnYOU+AExVKpTDmEqtiuPG0JFYsixXSlmZhqg/Hcjkf6EOmJ",
-	"bQ8aA2qpNlPNmLgRwycyYnHj5NtVOiYiLuYQUU1Fkx7zzD0hP2Ysw1j7iMX8mtl9YWWEkIZQoZfww4qZ",
-	"xvizVEkjQxlvP1wsBc/92z6It2Cg2jLah37jNa0kWcg4wvv57ayXZnoxvWbKx+ptSW5p4IVc9mHEFNWE",
-	"kt+9Ie6jqgBtupRnitPmFdxw17/5br8heLA5GEqKmAsX5VWi5JKCpqocK5fcP8Dmj0BwGjhBvDGOLdkj",
-	"ZTZz/4q4RnFTsFxBrGYfOk/YTxA30eSrhESPtSl8w6+uMXbLHWtDsvVUw1sHzULFDEmpWRDN5la1IHJG",
-	"jhf86phd4x0IdPqpdxDTxrniW9j6ncaL2ybBtI2Nm4wmx1elbVgwVInSuXWFgqR+wBRnRil8OZf8ICFr",
-	"e6hBvjjJvasFZ6mwlxfgJkdkLk+3XEgOW1XKdXm7txwsZEOTc8q+/QDUF05jgiFapP8Pv33LQvlAk4tv",
-	"B5CqWLguz47+gR79ND76Ynr0/uPD4WePmx2Vu4id8o7dNLe3/r21y/1ubNrOIYcxb0Atvz/TBhZ+D7Pm",
-	"58bqt846bbQrbTF/IkX0ivaGvZ+uDAvlEY0SzJNwp8UR1zTlze7iMp12u6T5fsHDhY8stuqAhsMnklJp",
-	"a1kIvPyNiMzMiAT4YkCu2EoTqhjBzYvho9AM06Q/6Y0nvdFo0nsy6Q3JpHfy5MmkZ82SiSgOP7vNRURF",
-	"yDBZh1zTOLNfhwsWXr0UQ3KpGL36LjMQqz14ShKuNRdz7DzTGMMwg6u9FYyVi7km/TGM99FE2P89JlwM",
-	"yUP46QT++8ROZTAiAcyxNBX7N2Yz0ogpJ5406ZtMCW14zPQpeQjNneRN4BVNMBF9LkgmYqtja2YGmEHE",
-	"dEnrowaiBohg3CyYekp0Fi6QcEyTkCq1IpQExQbJxJWQSxG4+6imC6ZSSODW7LHfchGBiWGnvcko6dxS",
-	"Qj+Uv/zscQO3F3rcHXTXtN1elDIray6MOIaA3qaQe5WVdMwiIoT6uA7F7O4L3f0ktOLDSOwfPioX88cJ",
-	"18WF5YhcMGMsGzvRo20LP7yHJqVi6IMdNV/bUBVNhewUDLvfFc8WH3OHPNauyRK5nxPns/Z8QXXl1q+6",
-	"QF9ZWUYyYXhcXaIFhQ1IKPEfkz5NU7D/AP7CGn+DRup2PAWKmKr9QslbjdyFO1q2J3C6EJCNsbv2neJ8",
-	"a0krsRYycm+VigldOZEOiu/+jv9uSZt5VnOetbnRrjrMHU2ZAXObwkWI5IZDyerIKTksSY4an+5mMPhp",
-	"75VfUoiCGmZBh4ymg+3yNSwWeOK9TU8tQ5mVPVNtkySMIaQMIG8qgx4Pd5YXjVbCCM2ERyfNZsKBdu7O",
-	"Hvm9oWBykbDrEu8rIfaLthvX9v2wlwn+Y8bcC3aMBxIFexlsDRt90248hHmWKx33ZaD5Aexjov0iWn4R",
-	"Lb+Ilu4Gfa3dSvaZiyGK2aw5x7uO57J72Mcue7JzJt025fxmMTobImbKHTfKtdZ82LOm2NGYXzFCUc1F",
-	"fTY36vJYVKpJQhEkrZbBKwzlojOETzVRtaZrS/Tfc8MeaILhqiyas1MiIHjsmrnQ1vK1bPcU13zCO1l7",
-	"f9O5uX/l+a2bhvp791p9n/nPhxsTVv0O6xTwXctiKTFUPd65uh9eVwPCMc2k0Shfj4ZuCaD+tGUuVjo3",
-	"OIHKY97Qe0NvZdL67Ou8tSbKfsVZHCFwTUu0pN1LcXzTgJI9HD/+mz1h0naGbBSRvpWYUGlab5OV0Ydy",
-	"GHhoJNdkMR83gq0xwzVOuIWYw5uT3NOyDNvbfINyQ9puJ2sHEh7CaKvvz/uy3WAcL5TCPpqhWNfDl+xH",
-	"1Xw0nxijfxi/Hyka8UxPk0aFm2lN5x00NewkRzH137VO4vdcc7Nr1hCBXgjcAh1xQfp/+fN//st//POA",
-	"UEMoCTNtZMKUc7NnBhKCrHKVT/cpoXEslxgFpJkwkELkkhdJilmZzjX/QJNUxjxcjdb1P9dTp2vEtt2y",
-	"C2YvtNFEy6/dzHamZMhVGDPSD0ImDFMB+TsSeEbAHFlqp7+aS0H6QSq5MDoYWkLHDMJmhuA31yyeHXHb",
-	"gmah4WI+aKAW9LAVbZGaV87+hM46783iwwpu1Xh9i+aMvqaEj8kkG48fhcS/Qv7lP/yZPBmPx+NGtXtN",
-	"W/VJh968Q/JaUiANt6OSteaafkPj2XO6qhiPdq+mSaPZ+A2jsVmsi4fCEG5SHlsixtbAC1qxoCrAnBty",
-	"Yqt0d4fhkHigtaHPhY6GxEOvDCFmK1J0KeyPCRcA0uUxL+w3mZHTEiBdIehKP27MuK2FFmdxnOei65U2",
-	"LCF928mRR7ZVWVwDNMwDirepSG4GSm+KQJaqu+6/kza3A/AswpvtngncFetMTC/ZgsazqZxtATGkOXoh",
-	"oXCxOoMCAjfLNqhkAGOwl59xE4O/TFKpzK5nbyjjLGmOxWw/Woc9hYhANVT1VDEa6QVjhii5zIOkPPgC",
-	"ggvYJw8H2xHeFOTtuPF1OreRAm04b9TIhIfNtpLb5s2wQ5FaTVXWYmUxS+/uZ0F5kRp0tE1YdHwupGLR",
-	"FClS7XLrXWYmMCu8pW132dcBkM5TqvgmH3VBqaEndk6fpuVy5+KOdnpdmPgTLwec+KIMOHH0xbgJ2Q27",
-	"3dDIw88rrcCftWZqhIlhp9qWG+dahmpuhZTc1xWzV7wEXTXFotOYiYgqAo+bNIsFja+ZJhBXi3l349GT",
-	"2klRUPpngoO+N6b5Dibq2gRb3pvaI6VJWeoMTntPmOQ3ggRUjOqWmH8wmztRD968Of32ROPuAjsH+9yD",
-	"zh041qNYFU8z5Du3l3Mal0JA2iI6Ch7aJqz28u/ssRm6oVt5UwPBrSrQPwlhwmWoAHi+tQSFlGIb527g",
-	"1DXw0y1Xmvsy8k3nniYea65x9jvybZPZV2c4R6NtzHMIz1a9yMG9uLUK8pTljhAZxQj68AoyMZS2+wP0",
-	"CKW4VVPtPw1TgpsVpgfk/75kyjYKJ9KwJ82CqUZz+ZWcc7EffklsP22orAVhCuuxBlXuhkt2yMb0gXXu",
-	"VG8zCm+AklKUjarZWBiCquNsXh3v3iWlkCRbakq9knOZmf1oTuOGCJA37FpeMR9jyzTEkLswW6xK02tG",
-	"1ZkpphfTPBdrJ7I2XSpVa38cXA+tujmaLS2plEM2wLzDtkoeeOWd0IgRWeC3kb4GmEGCtU4G+xQLcEPQ",
-	"lQHcjc79t6INdyy48zMotHPFUVnpHMl/a1pwcam/vhk8QR9o4t8b3vjuf08t2FUK6piDuUfeZilUYCMl",
-	"3HukD1F0BS6bv8gelBJm7wRLu0FdB/ZyRGtS0IvVrLuI91PdKwJ+P+z/BuHYVkvtgc4x+CH3aJZpD8eP",
-	"aDxWhVAsjSkCYBx+N3aNA4KPymFAd2QS+N1ST1zzQPaYerYo18FIUyaQUXc3GBvZbSufHEJNX6sqdi96",
-	"+rfS8BkPW9DnLmW0anaC7+U/M/QG8Bio4ugFse0U8AUFYicmDpbvij5W0Ed744dfjGePwpOjX9OHl0e/",
-	"Dh9FR5+zx7OjJ/Szy1+Hn0dfsPGs92n/6w+7tarAvD8tjp59C0K10VJRjN5MtTHcuA7z67H/5//63/77",
-	"f/lf/vVP//Uv//Sn//6f/s9//d//21/+2//x//3jf/nX//t/7XWGBYZyI35jDfN7M5qmxEiiZGasjnma",
-	"K5kjD4YMd3zwz1FeegczwUc0pirxhXiK8dZe7+bh8RiuMP0hsqljsHwZCvJujdApb4JDbO3Kprrxzh72",
-	"MgFTaUNmgKdElDrVkMcbx3ijD0BJUuABkzojewOQfgdRUhtTE1G/Q6CNZ7EMr3aMZbhgAmFjCc3PRuQ+",
-	"B/jiVRfBzFKqKwTkdjhJioVSaKOy0GgPNQuISPEqZ2nADUGMc7DaH2iSSCGNFDx02Et9wE/SXISMXEpp",
-	"BqRcTEVg7qGlrmKXWPEV3h0iEHlek+fr8wsy4x8mwjZXf+j7XlJIarDdOm2CReRyhbWdACuKUEOy1Eq8",
-	"p6VjkGuSUHXFIhI4WJNgOBE5fm4JFyWPf1lyEckl6bsAS/LrE7IYQKa010vyacKANIm4pnPFWFNGsp15",
-	"o8bzMmLCsqNLNbTv5Wa8q2TkaxDVSm2vMb/rY0rNFCnQUJ+74eiwMmfarEy8bSZ9bVxdDdS8o+oIu33O",
-	"YppqFjVCgb2tMmBlfKR/JiIleURcC28YjV0na0hf/LsLF/LwLrXv5HENm6tpFGNrmZlvfwdZUl6XRqFR",
-	"q5h6+Iu/GrzvJjFegQL+xYGx83VeK1EO7bnIq9F0COv6WV7dtVJqT5fDbdyjVe8zfBWkyn463IVaTQ7s",
-	"WZOvstO73RlV93ylIkyKzLYTp9/rPVq3pe58T1Vbk0Moyg0Fsu/FCj73mR819WbViBdywX/KMT+k4nOO",
-	"V1j7IGxKawWZe8gBidjN+935jPjAZ1vdTnYlXtgX4YMyWGuDRyhTMeiuZpEll4LyeGp/0UamxNoFCLK4",
-	"3+RmlMeZYi1Itd8vVoQSRO9xijnkFjqP3pCw0XxEMqGzFFHypjyhc+aLj2zv3Y25SXXVgs9m4EBE1iP2",
-	"61Pyx5TNhyTF6hZLdpl26WfB+HzRZFOmyj4g+LzO7Na6TPkHBm7Yg8GnKmYoF1OAedngAVTMWNtCChfL",
-	"T5CVdaUwZrdNoFimWdSJJd/YV0HULujJk88ahMI3Z0cnTz5bIxXKEEvpD17t3iHcxjuSkMWQn6GycVNN",
-	"25JXp7wfmgRYvaBo/kEn1PxubQq7BjHXLCJ/f/7ia9L/+sVbophOpdDMGraAvbXCNdODLj0veYSB8M3c",
-	"Co9vxKyd1KAGxabCu60nzAsnAFtq+wIhHmjy4g8vvyJhTHnCIowFBqwoJKMHDxNSsMGIPLOvafTzpErK",
-	"WVOZ63riYWqsZHMo1AA71nL17N5s8clzsyBNjQ0JAMlpQ4UZke/RVzN0d/cJU7Rqdy8VN4YJQjV59/bZ",
-	"KXAF4Yag62IiXB41+GN+ksI5IvaT6vNUd9ruX6ca00+umqO522GNtZyZFtjpemBw0zq4Pgu807y9Vq76",
-	"Gue0edFpbLjJohvUdm4LI+4eK3yTcOCSEG6+5aQq5ky5Sk1VQLbyxRqjRm/dIT7TvQHcmamQpSaj8dGC",
-	"6gXxb1pmveRQu/Rf/vGfP8dgXyyxwYimidvcg0YgavaBtl3ewqf+CFnfoJhmsR18mSYsL5fRIcFZznoF",
-	"wkHPD7DeTusyvctdRbUoxz2w9zELQt/g3uiCiYjADOKVXQ7tUyt0UfPx/N3b3v73PgkzCxmVj2vbXmOt",
-	"Q6CMP5Q7mOClD/J+CqJUNOQty7FnQS8prLY1rSfDgTZ7bFXO3tD9kYri36B+vm+EQPipYVd9ufL6G01T",
-	"suRx7HTqJqtqU2nMuoQtj9513kgmJS9jlrQnAdU4yljRQRIaLrhgxOXZFFda1zTmEZabyBM9WlKxGvl3",
-	"xwyZUgZxU1SPKGTZrsUZ1xIMS0Irv3psvVIsCLIwJtWnx8cRvaKjiF0fp0hwfdyBVM3Rtf7qr1DH7Co0",
-	"Li7489eXFos73iyiDdvYGODTwSNdQZ7Jd5hHiMF/TDMRMmVfhEkrGkUxlkjBpOjusfybkGue++OsuKKS",
-	"HFOqbxXRZtficZbjp9d5vnknz14pR/3TGp1uMfzt0MA7NWhUCCPCICwPL9y4CAkzADeLK+maLoBqics5",
-	"32ihboTy2W1cbVuscWy2l9Yo6v0QgcAjiFmieoNJZs+jkAoiZzOmiP3IuXbWy5z6SvY4a3SH5/Lb72qB",
-	"6KKKGbVyun6WTl0TG+o2F/JchlDVcjdvny960ZaT6+/VMUIAobOqV+xPSaljSEotrtnLUrsOp7P/FUrI",
-	"+PWO09ShVKyjlXIrkFANCjw3rHRtu6Tal7Xt5/f0bnvsFZq9Iw5WXnF+q/gqKu/vCkQ17C35jG97/Xv7",
-	"Tvd4UDfyYQOuVZVZqjukttFb9YPfOqlenL54tDZuSQyNPMD1B6om93bpUYnw3DFpwxVYbjqSvpGK/2SV",
-	"mriow4wgHNZKxnOo+YgqKuCP/a1XPbCg2MCh0jtc6yldu83D6rygTHyY7haizfU0cUFN61LvryDdelhe",
-	"vlbO6Gow1mFoXMQT6Qde8wkGQ0LJ9/zoKw7FvbV2amU/sJLCPpaKXEqzGEJpBj/qBtyZdaV9Le4oSaVh",
-	"IlyRK7Yi4UJqJsjlyp/mXWKqa2p9e/CQ819WY5NLEJO7hBBtLRCfpkUZmJoC3FXtvctw8ZLKsfEGuBwl",
-	"uOuF+d7nTJ2PHGFa98JFfm7m6RHASsaqqD6B0apydm9FCRct54ZenMfU2HlV0yIhlMvqi9JKxiW7BNgA",
-	"lUixgl8WGV0yDmEXAqIvP3AqE/uDTFNpT0V+LUHJ5z9l7X0rec0jxG3yfc/CxI45FdAN1qC5SR9vfebd",
-	"WthWuYrdrVxp7xylvXUUaWmxNjN/aWGxolZO6K3f+XfLJeRuqQgCtl+aV2mow8oalaKod6lxkHPAPgE7",
-	"NR4p3Ecno0ejh+uRoltiYkrR+HlLPh6/nMj75JYWvptiUmWB961JD+GCCsHiInB3FiaDCs+U5vR4/MVn",
-	"O6b71jlj4+oeRvf1wuL+9F83gjdstiOrHpLoTUN7w2h0FsdtwEyd8gHQH+ETpknfWFUIK1NRpay5BFW0",
-	"lgseQ+XPzcHAJbyjura/JAkVK7JkivlwdDuA3QKDC2ykrYkFbzDJe78LjRtniFcAtyqNNY8VBnkOkSoN",
-	"x2IphbHhvmxTOWQ3jmlX0OKiTmb1y6ZRh5mRs9k0oqsWfC+60tNLWjGByvE+eloqVdZQawsrOVFBQFci",
-	"mhmN2JSWSE2upEQKs4hX0x8ziTlk6536uU7LqdQ1dAdGrztnWBco0p9y5W6fT6ULcdzj49oK5homzqPU",
-	"dNMadtAYtgf6uDb2Cjyvj76yhGUeqvBb00JWU317FQbbuun20kRq23KjXZYZeYavAoj62vbJt8KTdVsZ",
-	"iGLNSM20z+9gIsL4Ba5JRFd5NBX7YNz7/fEpFqYblD0CJ59vk+GVbZsP69F42CbSwzK2GbFflvzeHm5i",
-	"RS43eCYeNg1kbTsXg9mKHd935XsBz9Ylfw8A5zcfLVLJ0c3ljyHHFz6YL7YRq1GebAvCtx8UEA2f2nlz",
-	"vXqImxbq4T6lvUiv7+WAqY2ml2u2DrjTLjJcEfPWxioz2RFEZ1cxu5+E3Ve4tqyLrGbu5lEuebWfjaa9",
-	"ux1oDSAoTBB3Xzv1ANa9A8K0bsIf1VZgcLOqermh7PWSKoGsFypueEjj7djGHcBFL3hTCQZX0ulgWeXO",
-	"DbzV+TssENIbysloorNLvG0cEi5IECoddEUMyRG7GyyZvNMpOpzXgYmLKFkjyfdfXxx9/pj0l1ZN99Vi",
-	"qWIIkM4iQueUCw01LW88ts4lMD9Mq/7+fWq/tBXCPHDtR3QKTi+1rlei2nKzuqFMkWfZSoHIEOKvCp5a",
-	"X+rqUHZzpNi9s5fmUuyuraUcDnKBMlwD7poxBfEhDmTbHcOeOCSUUkVcUMPWN+XOHF0uHgYHugeLX2f2",
-	"dS6uXflLpQ1cXuSXVv1kQPJLWuriSDU37CmUoTstx5jmuQhQCHq/MJg968LtXtesfZNs+v5L+3qV6ifr",
-	"mPz1Mge4hUobp1jxNsY/hHsJDp/78izZzvepxbjH7t313Ptli/2b2GLrLGdY+roxWpWK1SlEv+eIgD7r",
-	"0EWnG5ZCERVf0jzH6E8ybUhhdRfXVSusitysCVfD2LYnJtxUs+i+Ebbe9G91iJRu/lveXY8EqO0BUPC6",
-	"VSBxUQD7N6BVOG0chdV3EUZ1vRUuSLhWyaLWZtPA9m5zQ5wCKll+GkXnTUL3bWmP1oICzr49K9KHiC8+",
-	"mZtkZ5rT44sFFfMF5TvfM7krBExra6qTEjKtp+1Xez6Evwl49oKFUkS6VPrexU9Ac8R92mv2X9Qc3etC",
-	"zT6Zrkdrf8moKuOrltRxvf1OE8jxTjcsbIUS9QFWhlMhiuu2ccnzvtZ95zuGFN+sxuluhXLxPOs2siaz",
-	"xJWtr8Gc5402UkrR8OprJv/+4rtv14k1Y9RkqqYgVF+ZM5lA0GqDi6NQ6NcY2HVJfojFfEhiat6TPkqw",
-	"wSm4/DXoRuDMEwTON2sx+N91UyGmV1ywCyTPsHcuuTAdSzENK2NtItOaOtbd91If5VdI085DywlcGcX7",
-	"1p4Ktas66OZMtrbT9QCh+B+a1h2WBYOEVcQi0r9kM6kY0TxJ4xymrDkdbqZksgtCikzbUlTkQYoUwnig",
-	"tUryhJ+7H8L77kzxTMaxixHvyh75Ft3KHrDVgf57ORC2qGP3E6P58wmq3A3Od4Nq03pxB+vXWpLJo/I2",
-	"38tmaWy3FtNtd6TuOqFdzreWveIiYh+am+1cURLb6FSZaqNToYRNXJpyaX6tdC1SU3fYEztWL6xvwLo5",
-	"t9mMrtcaxr6bJoRxHs98EMjmEJFdQjG2BWD8vkgI2BMtuslw/J5dLqS8amDJuy9xXDnMmnT2a59WumNV",
-	"sY6n6g4JwpAZXB5PdfQVUmwFQnVr8Kwo7vY3vxSahYo1mNDLhWbh1KEPMXJJNfvsMWDNczEnV2w1IhcL",
-	"uRSIvrpgip0ijAfhhgi5rKLgYmuvZ7/93Rfq869/+z/+qN4u//ju/PnnL1+d/8NLefKKvqIXy/tilZwK",
-	"G3jmOYv5NWsyEHZhFmoMS9KqxGoMIYgyhWnDuNpbkCx9icd1ECewqbFTghnIpD/pTXo5cqzOwpCxiEWD",
-	"5roNTJjW5K8lkuaIR76aY91D0l4Popx1v6+16sF2ph7He32IM660ISfkt1/6mxr/UTscYQsmFpRYBbIJ",
-	"mbfiYw07AUXltO4Qz4apYp78FYoVbOSqgZaHXaeK544qS5XH0oHpD3FjUd9H93V54caxj/FQk9Vb7zBq",
-	"sjsXhz9gcMqoKJ3pUcJ/ZYeck7MKk7jVU7fDVYaTqusQBildKRnHI/dkFMrk2JJLA7hB1Xl4Mt61KPi6",
-	"iN6wQgdkuvtjNpfBswOTwZVK54sU//JmwOja6LGL9fGiOpApblYXtiM3IPCXnmWITIZ/feVF899//9YK",
-	"E3jbSrOab9WyVe/TJ7CvZrIBkIFeUdL/f//DP//ln/40IFwTShJ5yWN2hILbCjoRAWTDJQ2vmIhG5Hwh",
-	"BdOgmURSKuKTlDRJpS6iSjymA00YOTt/+XQiFEukYZvCTipl96OEC00wOopELKXKJHYRhnkBNByE5obp",
-	"0URMxK9+9UyKa0Tv06Nf/YqAbxCS2cArj31qQa/YNKSajchLRBHDB2++ekYePXr0xYi8gIuqMHejkODr",
-	"F28DQoVeMqUnIvg4QRac9E7JD6PR6P2QTMrMaH+f9Eaj0aT3P1vO/hSgJkevmCbBv8eXfjPJxuOTz2Ke",
-	"cPObgPThH+Thv/zjP5+Mx0PiMzGejAejicAhPf7w4fjJhw/EHi12ueyQv3j85NckoCkaqlwKD3/yd3/U",
-	"UgQe6F5XUWUCe1oFT0mBkEI8aspE0CgiAcLEnJIfPk4wIXDSs7O03+G/nH096X16H4yICxG0Q+NMO5gC",
-	"kgnAHcNF8KtkedkuT3D+3cVbcnz98JhmZnEMpeACopjJlLCsqBdSmaMYcgkqFxP9v//+LaLKU6Kkocbq",
-	"xM7hj6+MyAUT0UQEti+p+E8wxVOClw+udn/5xgB+YQGRwl1TQgFAEhxfPwwgw2FE3siY6VMSePYLADwv",
-	"0Sy+ZnowJIGL5Asmwj7gqsS1RGeXRjGG2wZxPRVLpTLwJTA7tkeWCxn7S+nBiJwJHEkOsc8j7TiRPB4/",
-	"RrS6mIfMXQ/hFULvLKXhgh2djMYlNB3c72fnL3ulEv698eghviVTJmjKe6e9R6Px6BHWR1yAEDpeMBqb",
-	"xU/oq4dzwQpNoOrLCDzx5ht4paQBwZcn43EJ6cklYuWs+keHSIyCdStQN/YAAq12O2i5pCJBe6c/vLdq",
-	"VpJQazX0XvFrJlyYFZ1rwCFLde+9/eYYkCI3Tu6NQ8W8h7lh159KnsvmlvKhHXvAqU30sK1ySxDkuoga",
-	"ao1ML+QGjXSyW9X5W45msVzq448e48meOJ9KFFwHc8RiYKEUMz7PFIuIbQFxG72s4561rZ0UFHH4wYD8",
-	"yz/+J3wVN4/baz5c42kOKCIFg3xvu5F1SGNYC+zFHSmRHEHWaW2Fz9zEvoqhzv2tLXSln4blxt/3Xe18",
-	"fb+RyyKqXc4IBRxfOOh8BDjpA0XKS+2/6L2HAqKKJswAPt4PH3scSttS2OJOypQXv1dWclCJ60aQcnD5",
-	"p0/vhz1nGdR2uCU46hX5tKAYJWBJCbkkUjwFfBw8h64YSzECxbKZNbV95jywyjoLnGfrLABNfems24Ov",
-	"vvPfVtVDBxf1185+b7DIXLEAwIJ+cYAVkfueEppF3DgHyDob1sSObhUxr1EioFJYqIiaFaFJwA8ulZDq",
-	"K4yJRglC+ihY4hVcFlv1I2Ixm1PDBvYXVyTjqVWOQIrYdsulb0YkQD/Ab1yqRUBirq26OpOKCCmO8MMh",
-	"geDrJeVG55Wv8up9vpiGZeinE2Gfu/5QK/HZKUX5VVDvAqo1ACRPjZwm7DeWiYIh+gbXu0usQulH6yYW",
-	"nOZiYVgga0lF8sQQ1DSqe8baiGf5yqxJjCbGKV45foaG26fh1jdfWdUYXgQh9GPG4CbbSaGieGO+A9bT",
-	"XnwBsKYb0eZma8JtH2HW0nJ1tSpt59vOGadrbqr3dyAbwPRv0rLypb65gDgr70m3ASDdSzM2JIItrZwA",
-	"K3SIJgxsALOw3C/Ac1Zs3m6S4/jSx8xaQ7WhDDcNF4RHVglxzEK4wCJZS0GMokIj0BPWyHI6uNPiCbNf",
-	"I26LzEwoEwDtlSpiqgCCRU4FCWXtKDiVyqUmI0JjKdj64fQcBlTeard5OH1pCXWvpxOMwN1SNzDid0jh",
-	"w/EhIzmgIIFUJhoXp8bQL65nho789pFHnzbZFGflq8tbJuim7XwAKn5XCgDuqE5uEfkvn/c+vW8k6XE5",
-	"o333Noct2/8NDdmRpjN2am0UwHgTJj+QNUmVjLKQ5VjPUI0f+XBEznKRkZ/MzpAij8dfTERAY7Axp/64",
-	"HRL2IWSpQcQEhx6FcdHLhSwEkBk6WHEr93KHmh/VkMyZ0VaMXNLwaiIyES6omFvV/mQ8HoxIq5QVUDGP",
-	"lTwJT2FGMJxIMiw+aNWGmpJCHo8fTUQgJPi6LI18KrMKmlQEt78qvH57kuu5I0wuvD7d894q4WT4RTug",
-	"0OqDoup51a8DWLvgfkIFdujjHzdYe807DSXijTdalSPeQKO/MMQhGQJpSvpYhsAhxHrnSEm80HjL+ltb",
-	"7AhuiHTr0QVav33xBb53F3r/lhe/UjLp8t5b2WpF0NBI5Yqw5Ku9NXy6tS0MeShaql8mdmzJUDVnDTZI",
-	"5fJz19Zqk9w2tFs1OXI+ajU67BvEseTNdwpAEkOTRlEeV02NBo8YvFveIGZxbJf3mrr080Zl4syDz3Ct",
-	"M7cDQePvF5ceuY/CaTXYKJfiCO5mBkOS6QzqCmuI9AFZ/7s30A6WJKZpOhGaiQhUgNzKSKnWS6kwcsj3",
-	"gliVYHo4PFt3m6Kt9gJjW0p1pYkUIb7mkiQaD3VHgDOAKbwV+e16yEv33a0dUs26aeBKeEEf3Cv/JXcB",
-	"X1ipAm7upMCAJlJwCK4X3H4yQ2i+4hW+NYsa28IFWzvPfoXxSfAW3ogqatgRXEuyCDBQaOgqzwj8G4Eu",
-	"iUssJf3HJ1+QwEg5TahYTV2YjA4G6wbtKxjL7fAOtP03xjiv5Jxw4VhGEJaAbMNS4lIVUsAFmm/jE4ku",
-	"+GYF7hU+v7XFk5nZafUaYC/esGt5xaKDaFa2JTS9XIVx58ouXTeTvtWw49gHueX+XPeJHmymuGusfW++",
-	"yS/FBVtWL8PxGtz+XBkSOqlkHNVGCtkkvnzliJwrppkA65JORPVVg55jTZzxinftgL9naeJ90viynIF3",
-	"BKQHXinOaMLj1eDU371oI2PW6EZ2kHtv89S9w7NVDdXvb0QqvIEFq3NrKy+Womw2Kv/PS+/dhfJfc/4J",
-	"rLRFwgWPI4W8h3hm+bggKXhd/02pyiM6uyv5t6n/FqRs03/LxL65OLO9lKOpSJ8SCEwxCyWz+YLkJKpE",
-	"AKg5uvAazwOM539eJv5tbOGigx1c0w9vofumVfI5DTdfIWwJ7h9LBK2uxPp+zZ3NWK52fZGew++1Rdp2",
-	"jOJHh5gVtoSqSWpW5dCovpD5Vh4SIYvL2yYWbHOmb5rZ+I6YoPz0xhT7GjT7DUww3NMp52/BqiR8B4hR",
-	"d7iJEcHmjg/iO1y/N8weOlb5TuR1dT+TfiKvrcqViYip/IrRxwjyvND3oOvOP14wzDtsDI14u0BYCswT",
-	"wSQKMByt6miNSjYkLNbMeSV90w+0e+qjrY6UjAuPgm4Moypo+A2iNN/BWkJPDeuJv994Jb9fSCCcri2i",
-	"i8ywVHQE0oMDXn7lgVBrcUoNNL7NnWo7uZfb4Dtb4W/tTqVV1rcrDjcnIotjYiSZWQMPUGqNhD3rF323",
-	"SCasx7JNwcZ37i2ixtUcO4ArPFXSyFDGnSNocO7n/rNPe0T9SAG1YYoqMYCsgADl7+9av7ezadftcZ0P",
-	"pNcXqRjeF8yVjznpI1GOHUkwbDKm2hCoEBqawZDMuEqWVLEhFph2gSpQhQiriJcY27Nx2SyoTi6I6BUN",
-	"SF9ABc8BcV+QOSg2uVczKNyakEIXkL7tNvhRTVO6iiWNggFGfUaMJTCziSi86K7V3CcfPCXBgl9dw83a",
-	"Edc05UGl6wBs4GDoXDqhYoak1CyIZnOQ63I2EcHxgl8d46XD8Uf44lNgR5GHL/vq29j0A02+efv2/Cjm",
-	"2jBI0X335tVTEvx0ZVgoj2iU6GIUVLGJ4BEThs84i1z5KLtUTHEaOx8d6dsjutLF2fPXF/ala6Ywv4Zr",
-	"9+dgRC5gKi7HxaUGh2w0ERflVvF5JviPGSM0kZA4MbejVizKR9h/PP6CBDicqaGWXoMmx423/KBw1G0d",
-	"Q7bxe7L4sCBWU0i+J9lBFEVsjFBSKvi0vs+q50dngy9fm7sz9t4wp/L6+RQFf5HZ1Ir07Qma54LhrZRU",
-	"kbbyavUUzle3HS4ZxHqRmWJs0CKB2q3C5umP74BJinpqB7EEN/LG7diCt76t78kGvPUVewZRWKVFe6DB",
-	"ABuSREYsHkLS4rAEGiiVS2zhUpCEpqSPLn2o76qYXonQtgDGmJJWWujBJiGR22gb1cwX+Vt378V9W3XY",
-	"ggiATY9GcIsDt/jgQOppgxa5EenfUcwVWGiPHUcMvY53EzJ2weI1eMbsEodP5CyHlUwojy27wNWeh7ys",
-	"X++5n5tG9uPPJvTD07JNOS6480DqcZEU0m9M4hgWFp3Tx5AXd/WEvyiKO9yG6PTN34tOlM/tTnzggpQK",
-	"ZTQ6woogGp6kUpn2K9Tf05hHRMmlSz3Hwdqt5MDywURyN0syzhKI+YXbUcKxAuuMx4xghO3gKeHiutLk",
-	"RGAuAItG5HvMyjEy4SFm4xAhMXmBa7JU3BgmSCZipv01qpJL+wza9A1EajVVmVhrYSJ8E9QQSE4+w8HB",
-	"lS3H4F1KdKoYjfSCMQOejJiGV9qpYcgwfqZDdDq6tB9IQW7S918CjTccG40yGyexW5pLW2AdUHSPjJm2",
-	"bZhkseH2TDm2B8hRRLFiUNF8DcqUx1V0vksuqFptheaD7xoQH+5U8cHVa8+q8E9uvH2xo5K8BfX/D68u",
-	"/mC58NnF70k/SzVTxpq+tbNr0HWnHxv7i4vCa9P/c1kJn7z1X+xE5GsRjWTKxIckxmXXR3I24yGLZJhZ",
-	"VWRU2mdJPIL/V1dlO7usRwT4sR4m5BGIj4QjnnCkj7BRUDj92YIL5gIEX4h5zPWiw1JsS3GpHIW3rEds",
-	"0iEOZYVtOJBuwwS7I03iXsywO1o2b4oVK1c65xGWBGDTsCIECWNGIYeYyBQRg/CljnuhHsV74Byll1pn",
-	"EKoFxiGmEAoH4eKijP14HmjCqIo5UyQTmWaYcdhwZ2fbZGf5sJ95FLNbi+l1nZRCsW5TYa3NrIHZgACH",
-	"0FqhobJrGyO+rUT93RvinNkD1NEuuYjyxIzcmdtd2wVmA848wmzi7VFbUKr/rPTyrRv9t2k91mbTmj1Q",
-	"mu8B8q5EeX8hslSJ/KTvDcihS9svi4280uPNkiFrPGCUq7jZePP/giOMkZUPAenTSs1Nb9aUppR7pAD0",
-	"ILB6G0JXBUba7w1JpDbk8edkITOlB6OJeFvkQgOAmMfkXwMjPyWUFOD6PlTWQ7aziMBUoDcpGAGIY4gy",
-	"10amE9EHDCvA76eGxIxqQ56QhIvMir4lt7YReTImycAljAcFmnpA+kbRaxbHLBpCiaA/WvNJET4XUrGo",
-	"8XKjpL4A5nJHawf1ywbdzz1pcEwdMLlpty03Z/LvdoxkLVd6aFJbgVKHSSgu8yWyhvbcNSzxjVtuv9qY",
-	"FgFRznexHRtl8CbvUE1w3dJZW+vlXnxF9ZneqsvoPKuo50Q60DkIdSf9v/z5P//lP/55AMnMFMXckotI",
-	"LjszSdt6b72Ie2a5Mm5a9m03cvhlfBiXGrRF6NqpBaIxvHL3b1Yyw+a5ha2SbDTVX9+bkfj6UEZ2nvaR",
-	"cyEStTXgPmHHLknbYdpuvsx9vXpevN2FgV6I6CDM88JlpZVwivw4iACsrMagt9al3jiPQ9705b003vYV",
-	"Tw+7/CXq9B+PH3vUasHawwObIM/sue91MCzRZbUwj5iHuf1EexxUn+zdCi81Ig6UC8xbbxwWY31a+rcm",
-	"kQQncrigXDSCpa0t4m1cEvsO7in88M7Y5xVDbMQ4ZnSeMQ9KVoPeWC54zAhd0hXpd4o1TNiONuLr1S9W",
-	"4mFlwZqRWM0436hrJOwYqt0f5Su7ee1e2Zff+Hd/RnBsHRDT8hv122SHMoHaeCGn34EZAVYyx65s5YLq",
-	"sdDoBfzumqmYpqmHBMq78OiAVsf1GJ/YbQmMiATw01RiK8GoJaqvTKvbyvUtdXEvFkpljk1gmPwwyveZ",
-	"vgJZjovRR4hnqciCxjMS0ZXeKsarcmDrvUtVFvTuaEtt2E4HcgnU86vrmwo8AVb1WXBtJN60HRaLrHkt",
-	"jj1M5oGxkr53zf5cVtOP5xA6j2+L0FxwVZZz25ZI6BXL0q5n42t4+5fDsb2vCoXu+nS0i3mUpQc5H23D",
-	"sasQPiR8Bvd7EOHCrmmcQawPxtwjmp6vOkFUFlvjSBNKYn7tSlWAcXXFUmMfeB0tFzQTcY3l6lwtirmg",
-	"sUZ0nhyx31WW7wdfv8CcBfiBM+1YOIDSG64WxlNyzWXsjDCPzndy4pA9JsLVcQhlxE5JgA1Mf8ykoVP2",
-	"AUsKuUICETOUx67yhf0B3oJxLuSSJFm4QNQG2ztkGw4nwrdopJzKOAqGeR8pU1xG0zCWmpV/52I6y0ym",
-	"mP3N02fqz/AAaeGBnzmMREyEkplBCFcrrT1ynR5WdBdqEI0I7Ocy2DKhmZFH7j1YNlfmX0NzfhQT0Q/s",
-	"mx6hMDolDhk5PydCqSDs1q/2YES+EyUQx7UXSF/LTIXMzz+wRJMhYPBFU2oC8hsSGJ4wt6ro4EQ0DmyA",
-	"G9+ohlAtds0UYWDNtedYVDbnLaljlT7uRR+rzvIOFDJKEq41hgG6nFu/zP/6p//6l3/602DHU6iDZra+",
-	"lHch0O9eN1sX6XeinTUtyOHUsyoBT8Zj55TxGgzc9iNnIW4rkYLQAkWdSMEGTyHXFBFevWSsWGh1tNh1",
-	"G80rTz8fZrpl1bDGTdu2pZAmrwPeXjMAqyqV3yVQIgcx9fqlugEekndYQgSWgiSrEnvTmKoEva7uJonE",
-	"VER6IhZMsWEe9svhu5iKeUbnDA9rq6/E+R7CfA7yspybF1NtXJr+T4ujZ98ORnCtTwMSUqU40xOxLGEJ",
-	"EzhhYZD9wEPZc3twj0ajwbDQfq7YSrvTSS/IgkZtQP+vV99WiHpPyD+VlQUftd0rZMXaQH+w4HBF5b5T",
-	"VP0y1drU6pfiUn4gKZ0f4irq9Ypw214jjL5daaQIJvmWNlJ1z7TuJqiWdETjuP2m+zVVV2dxXOOYN7cM",
-	"CGHbP4vj9gBnO6yDqA+2IRe2XxEeENq1sAYEliUlWpIZVcQx4K6ExnU6yqtst+sU5WLdt0jhcjdNt/n4",
-	"4CC1ixIqINYnqe94zF8GBu77+5FLGs0rl2tdKexQrhE75YB+G8sgVe6/beYv99UYmLNgFUIeahdIUW0X",
-	"pXGfRyxJpYHAWpMXAoZnEHzBNdjU3dbMmob2q66+nu/c+794e9r7qtHorv09fkkP4vA5c2GJJ48xLPEp",
-	"kbtckeRjqejg/tetFyU1St6ScV7r5V7M8/pM78BAz9fGSHKJ8TRzwa2Z3r9kM6ngGgUh9R2mKeFmq9G+",
-	"JlA6mO1Ny3w3e/PuTfeG3Xkntnvzutz25crPa2Vv2Y6uL+22rZJDi7eHtUKGzXkBQX4b4q/ayU3hobG1",
-	"6HDpRdUzxuPv9z1QMqaTYyHf7ZDQluoLaaRuT2Z+C9hFAASkBZ/N0IKHsoo51Mrlytr//b8/f/H1kJx/",
-	"+7WVlN+zy/On5JsXL58df/Pi5VclqEHc4I8fPpmIIBM6SzGVecoTOmdQfyI4JSFNTYYyN5TCchJ6Duxo",
-	"rYS2fQ2GeJWBrnjNf2LESeqIhdLy4NAV56QTIaRKaAzy3H7rwKzNIksuBeVxqfIbSZihETU0x2nSRvE0",
-	"ZdGwAh9jx/PiDy+/ImFMeaJJ3415IizXQ/D/kIQ0YYpiCenlgmGB5Xwi6LirRMnJQkjiHQQ4VSzdgtPC",
-	"lQIUHxKpJsJuOBWy1GQ0PlpQvSAJNeHC5yk8GsO1/9CVr7Z2DRdhnEUsGozIC1d6+/HDRyRwCyDlNKZq",
-	"zgLSx4W1vaT8A4v1YAg3REEolcpSg0sWuB+Lz3VC4zgYkifjRyS4zPTK1QYP3jCjVkdn9hANirsWx15c",
-	"T0SqZGi51ipTUqJphhw6ImfG0HDhkspNpgSLSMCjgFBNAnhpyqPGylDv0ljS6PXq3L7U++tO0j6cjoXU",
-	"aIpRgwsuFiHlreh6Mn60odtyFfgdus+lXANGeWXpwRC/ZJYpHH+w6KnlAbUq1Tia82sAGw0leFQhIw6Z",
-	"z8o/l39sB1Viwupo3WpwYdicKZcueEOpjaxnT0UvuahjY2l/hAsg58NH73w/Z0EX0BdYZgkG28L3kFTH",
-	"GfS3QZ6fv3tbktlGkgA/mWYqdtvU150LHNECL1YDV6hlSg0GBws4isogecVIQJ+ylIqZYe5yFruCS3GD",
-	"8HTFipKYXzHS0FKw4a4StzQS+Zb0gVIPOykDD29jBE27xbHYuzevDqBlXBjLedQXP8cFs2xiVXG4Q6AE",
-	"S8oSy0nv3rwaYN1hDaWXFYGjg3g27Ma0202iQnLfkrrcKgzPvQy8BeMHp+8sHr2QyhzF6MxFCr9780rf",
-	"RnJM4xY98IXlM2wWcsjnlAt3ZutCh0GJ2HeOVfgJNEQaD0boGHGSKeGgEQQ+uwGxaZZUT0QuUFbMuf9c",
-	"E1CJvkmYoG685Jo9JY8fjvNO6CUVkRQsCvBaTTgenggMm/BkirxiRSGx1RUjeffm1QONdaxWjeLKfb0u",
-	"sO6Nn3850/dOAMQB51IyXhUHm2Pqwim9/eBGZMotjuZz99a/jQqILpKts7v69+79dnA9iJTq3B5Q8wK/",
-	"uV3nN/TU5vL2i3pgj7fjqFY/t+e4zXGNaJU90FjELzX5bQrNzEIqbhAjsl8JSRs8JQGWaptCZJp932oO",
-	"VuVjmkMhclQFHQtMBNckoM7iCAgX8BYYtQk3Bg5DA5HsHMueoxEOsQs+D9vF9rFo7tAEPL5YQGRmoEGw",
-	"7CeiaDUPxYSgCMGosqSq9eojGGdUDUbkjUct8+XmEAEZp1cO2aQimohAsA9mivU5dUAMi+MChgPiJ7gh",
-	"IRUkkiNy4Xxm+UnoqQhrNQUrd/0UhZ4nAq0IUCJOxuOhi/OjTm5amm3UoO3Xt6U727bvqRIWzqvRoZ3G",
-	"Dt2hcLuk+PbwsIp72xC+Zcuixxv7BVl4RbiwjC8zU3jlKJTMXN/05aNHL46wNGc1JXhdGrg6bQBtoT2c",
-	"x6WMVkMIjMFioGYxJFr6mCJs2EFpZMYS3Cq0rhYInKCxnOvRROSZqy/JQsYREZLoLHQ1xJp41ycpn2e3",
-	"W8stb/8Nm92gQmAirw/iAr4wMoXgKbTcqbDi0tA4dhnAWE5xWAtjcK4yOZttugMfbtY+HB30reqsvpe2",
-	"8/KmteuqpXnTtEI+XQ6BsyZAsnK03ki1FuuHxjGhxjmUbVcaDWt0A6OEzkPhLp7/liyoVXHtPkHILeR9",
-	"EqRK2mNFBS6iHVBBBYvtvycCt+Uli6WYA0/0g1mYBORyRRyJnpJrJiKp/HcatxbVJFgkOhiS4AOnMuH2",
-	"XzJNpf3/Nb+WARxu/mCeiFI5X8+CEDFfcuAusFBBUpQuiAYjcuZkR4m6lyuiZcKkYBhl6NxLfToRekEV",
-	"qtF40uNNhqsGW/yArvEBFDyCeScMRA837vTTC7l0wYaKXXOZQeKBeqAnorKGIxJgQGRA+mw0H5EAQh4h",
-	"w0AcvbsIBiTlHss0D6RsiBYakZPxQw/6YSdsDcelH9rJeJzH6kJ9xObilEihO5Rr95LtXsyu8XQG+qC8",
-	"POxhvLHX2yizAEhrdTkDfADbvgRNChzTLUQph+Fq8e9KLqqaKWAQYux4pUw31xgxvg7Tkip+TcPV4Ck6",
-	"S1yJZgc5TLiYiJKGDXonWuZCTqGxadFYYNXmI+3UW0pSwNrqg45rLQRIXVlQlcRM6+ZNEUoVvV55YKzb",
-	"2A7QdtnBeof1Wm3XdwCU65zEX59fOISrFPkkygAirQAw2uiu6Oiv/ev31p45R47z2Drgpgd50QDIHqte",
-	"0xbB+Hft0K0l+W30pMMb55AmeLsB0rBLXUdNC+WeHESVy5P1/CWaz4OE9dgRCgeBWmM2M6CNGYo1ubny",
-	"GpVGlwGm1rueILoBIG+iQTOGTZ3wt1F4ukTzeznY727VHb5QNVWzcfU71srr4oX9t+WD9XrAocqbHK6Q",
-	"3y/e4QN7h11L9bgilI6lk6zhmNvqQnb7xy7/5t1zAW/cfSpXpbaNcfVpez/3kjWWWm2MgZQ8UKka7ZZl",
-	"l7IzdgC3dIjZpu8l4hzmdDfl1uFqIY9y9hcRug2KG1aoYxG+fGXuvt66u6cpF9vzBfaIkCSWYo6eHABP",
-	"cK/sUne9eW7jW+cA/P1AtfU0TuL2Czrc8h69l0IOt7xCeS095OR8Y3r3B6j3CNoCyv/Q34OESrtQBR/M",
-	"wg17oFsrOSzZ5ULKq83n5ff+pb9qWEQ3i9bKayJCR8QB3W4sIo7AhPnmG0zBrq7858ya8IozTWYyjuWS",
-	"XBgqIqoi4pfoFCONAog5+jgBRWHSG5JJz/CEaUOTFP+MqKGT3ifnNPM1cQI33CMeBRMBxiXUAyY8KmXP",
-	"S+HLdzGjVqckYlGGqwLPuBkMi5byfgPSfyf4hzyGBnWgiXBX2BiYnn8GqEImU+yUXD8cTrLx+FF4STX7",
-	"7DH55vXZs6OLb85OnnxmG5n0eDTKexldymg16cEHLCBXbOXD/PNQ04nwMPxYCBmDfILlQrNw6sJD3SPu",
-	"LhjBqMY1ByfmiJwRIcXRyYcPHq+oLxXA3bqgrIl4OCZ6gOa4UdyPYq7k0mqAEYvpyuEmXOJdS0RXLhdg",
-	"QePZU6IYBvXgrhfSuFVnkQthVfFEJJk25JKRhTGpfkpoFCmmNWIggPPUsCGJpUwvfZ2BmIurI7hpIIKZ",
-	"pVRXXqxgToQr0FbcpkwEtd3ijcqIBMARkB2hA3RKQJiuA13qB3CgjhwIUDAkHomh6ScP9jEERy7+luOG",
-	"2BfxBncEMBOlv11F72AwJJSkis0sY/nbJN/QrwJwjgW/2hC36zbOLZ1PrvV7USNd37nWuOmqoZTqhpx/",
-	"2BLPdSGIFw90pWQcH393RvRKG5boTX6SllsIf351VErLq313l+V5aeg6HZ6SHzOWQQ3yXLJDBBFsyEjJ",
-	"NGXRLlRpV1lbZ37wA3bT4XoQf/gaN3U6Uff2aVdY7LhYqS4qU3Fi/5vQndx0Vq2Q0i4a7RDo+6BgOGqv",
-	"fJybizXxK98K9oIYBHgX6GP0EI3hhPz2S+9+yY/022IgOyMWZoqbFXx0yahi6iwzi97pD+/tiuEJi01m",
-	"Ku6d9o5hJd046jLpG0Zjs3C5fzTigmld+IxkqoFfaJpCrS0u5r4qcrWZV3LORanAqB3QsOeDI+DWGz9c",
-	"92E9z4tR615Rg1k7JEjDCv3W9ezHpuYNHjGIGDviAj6HDMojmZliZGnueFyDP7DCkBhFeVxavnxCUaMD",
-	"7hwzTIe9UpUUYA9FQ2sD4Yg9jCYxKrNqeGUe+UXZeuuvHVpXmjvnAdq11oAq8DlKGAyRu9jJ0bfa6P9S",
-	"HOE1/qX8UExY1EGqMr3wUW8Q6JObeS2rKq256Oq263LpcayxPuzh8FIljQxljK3+mFFFheGC5amoroP3",
-	"n/7/AAAA//8=",
+	"7L3dbyO5lif4rxDaBlK6HZZl58etsnExcGU6K7MrP3xt5607t5Qj0RGUxHIEGUUy7FTlJtAPCywGg37q",
+	"wTzM0zbQ87zA7sM8LfZ/aezd6f0vFjwk40sMKSRLdt2+9VKVthn8ODw8PDwfv/O5E/Ik5YwwJTtHnzsp",
+	"Fjghigj46XkmJBf6XxGRoaCpopx1jjrvU/xTRlAIf0YTwRPEyCc1Mr/oBB2qW/2UETHvBB2GE9I56uR/",
+	"lOGMJFj3muBPbwibqlnn6OnBYdBR81S3lEpQNu18+RJ0XgqeLI7/moVxJukNQTG/JQJd8YxFDcPq2VUG",
+	"nXCRYNU56kRYkT1FE9Lxjfz6hW4MPaZYzYoOqR5JkJ8yKkjUOVIiI97uswxaLvb8hiZU5Z3XphvDH8sd",
+	"RmSCs1h1jp4OAk0xmmRJ5+hwoH+izPx0kI9DmSJTImCgS75IutNPjnRZmq4gneLrE+6Lpo1MOZMEWOhM",
+	"8KuYwB6GnCnCYOU4TWMaYj2n/dS0+NsfpZ7g59KAfyPIpHPU+Z/2Cx7dN3+V+65fGLG6xBOGzl8+R18/",
+	"efpblObN3EpgViehojdYkXPyU0akmVIUUd0Bjs8ET4lQVC9ggmNJgk5a+pVeSERq7PvsCeyG+/HJAmGC",
+	"ToqlvOUiqn15+PRZ5dOvPJ8qwrAhXHnIx5XvDnysVrDpD66TwEy/NJ+P+Zf86kcSKj2iJRDl7LldrJ8E",
+	"VcpfzPgtQ5yF5BjpLhFViDLEBZIhZugnMUrxPOZYMxz5hJM01qN+99vfv9p7e/jHF3tfn31/2fGsnyRp",
+	"zOeEjGjU4ojpvlMqiBxh1ZZvg05pckefS7OL8DU+2t/HlmP+nSHj73CYkGE2GBw+06T4nV6DXoJ/BbWd",
+	"KC8n344acfIFrN6dzZhYqXg045kR9LmM+e1hScb89nC1jFmcW5q+IDc0JGvOJyI3JNa/GCWWt2zXV5zH",
+	"BDPdt9n+Ks9dzgjCaYookwrHMVDlkUQ0Ql2MGLlFnBFEJcJI0inDca8TlE/RwaHvwKUxVpptakfu8aGn",
+	"reBcEZgYlkjZ2UREkVBJpAU9y+K4LqPO4SN9Mn7ENL4S/Jqwgm/yJTcQWPAbHC8eSgx/sXc3VSSRq6So",
+	"6+tEauIQ0ikGxELguf45xGwUkZD6DrwmfojjmAiU4DmyE9DLEkTPVwsAxm89Kws6oSBYkWitQ2rmsfQb",
+	"TW18pY+uuZkb+7ia+2TJGp+PzDX5ud03knI2CnmS2Ctw5UdOSqzaw1Pb7iJLEixgy4gMcYwVuROdbCeU",
+	"M1k6jfnZDzrkhkaEhaQtk5269l+CzoxKxcW8NaO+Mu1PbzT1PEza8mKICb5ZOd83upETql+0tLgmWbrq",
+	"q7fQqvSZPolA6xUfvrftSp+mGQtnKzUgaARXS0LZ3c6EMGOPmgSs/buVqxM43+YLuObNfINF+s/s3x7J",
+	"npODjWObPyxfs6XRpW6qNTqFVSZbfnRhGsNnBLbzYO8KSy26fRIaRFsmBGEKdblAcO4pm/YQfB54DoT+",
+	"wyjkmTngDX93t9uyGV8okr7V7dxHrSVNlkZrCtWabpK/bvItqXBHTvOSfLIEray/vNiqKKlcKEHpziqE",
+	"QuVuqKzp45L7ML/DGu/Ftupj3t6RfbGFGeuhLy+vJgRT11ewmhGq+TYmU6yI53i2vrdAI2ZaCfzBEcew",
+	"id4D/U/d08cWHbqTV524O4e+M3VDcXn0SQzaRMFQmoWihDJZ4o0G1rZcWuaG+l6b8ar7u4znvsEqnL1m",
+	"abau9q2fE1665mT1rEe/FXL9oazDDgYDT2MaVRXBlXyf4E+vTeMDa11wP9Yv3AWhoY+vXdNqeiljD/Ad",
+	"UqPWttEmDDmalFL77ke6BbqdEYYYV4hfH+n/jyY8Y1GAcCwIjuZWGEUB6vf77Y6FwjRuJY9bShx+7X/w",
+	"FBfc4hJfXV6eIdMAqRmVyJ1WdMuzOEIzfEPQDEeIM0SVRPyWdbxPuAXxz68LOb9yN8+JhJdjfT8nmMbm",
+	"WbR4qAV8s/4zpWAfjwooszAkJPKPWVumm0D5q8BNedmSX1gab3Lm1zi8y959pyW1u8oV38+wci9QcwvE",
+	"nF9LhFVgjLT6b1qb3cvSkkrn9Hh7Z6BJjKdTEuVaXe2dTqXCLCSjpHqL8Uyfg8bTw7Lkymx+zI3hb7US",
+	"xAWJ3rjWX4IOI1hoPeTOU3AdSaqabEorT3alj9b6WTrjim86pPk4E/Hi1p8gc2GhD+dvEJ/APkLzlf0G",
+	"HRCP+QdI62AE8cmECIk4I0Y91gcM7CftT+0FtPce1TvQfT163xAR0VBVLtowJKkyB95wuh6WkEiO8jto",
+	"fd2mrmtYWi2TJS+1LrMgN4u3+0QRUZjoFqUolaPcbue7PNy7cFU/d3qAkXR9Ma6fNz62aPF4af0A2si6",
+	"s3BLVJ5BZrFeugb+bavs0SpW2ORKaWKWij235gCynyAMD1mUMav+GCUi5myKuoMjxMgNEdZYal1OB8/K",
+	"9uBB4OUlH8/l0zl8smAIhQ9Ks8gfhKX5QHduwlJhoWTDHKsm60HTK31zni3ryOuoyGbUZTzwhkqPGpVP",
+	"cq3Z+k5X2UO7WnTW9UIYvdrJssVc2IfeOk+iDa3XRFzwTBizYuvdCTrODoPj+P2kc/RDW4vMx6Bg5w5m",
+	"hrT2OqqqdatoWiy4mZL54lbRsnqqxglmeErE+AgudivIiHgkkf3LiEaBVvhuqZrxTIGXRDedEf1imOTG",
+	"gxQLpbXWPhoXP4x0q/HRkOVfjGNyQ2I5RlmKugfodwvD8ltW6g2G1o+SFIOBbWJVz6LFIwkd944RHrKF",
+	"XyMq4XNN+Mj8pjs++3CJ9m8O9ovWcv8zjb7sw2x7ekgSSwIfWirsCR4T5CxZsj9kY/2b8RHSkmWOwOtX",
+	"NABqmaXxmPTROJNESEtkM5eiL3RZJoGeMYgrQ9kh0wRxHNAfsgU92xC0Ij0PSoLuYIVrLujoKZb1Hrtk",
+	"ZzDx2hecClDlJmNg0bMlGHTCeI4oQ9gtAMePJJrgOL7C4bUzjy4OW+Ofjp1i0AEqLjPkmCajOxg0nq4l",
+	"rOGP3kOZRVQZJ8SiAaMw6eTOY8cNfaOWeI2NoeJiU2XYfOx2evHPa1gnwxlmU7sSr6CpTKEgSRhTvaM0",
+	"9c6gpf2j6n9YZEsspmTVXx3vtrBvg1m5RLvcdlXtrDxwQaCaPbxY/3KG2cr1XrDfg13wmeL2ajrP4nXv",
+	"JfslwnUzRH4PYZQSITkzRjstqp29AJEbHGdauUeKI/eKQ5RJGhHzXUKVItGQTQmfgEWjy7hCCREknsMI",
+	"1Dx0J/TTI6m7yAQO5/q6o6pnhDvj6BYLRtlU3xehoIqGOLaxAwHCLEJd3XDILPVG8Gru6QnA85lKhJXC",
+	"4YxEPrFOmN6TqCLXLal8L7jSEJVPKlu6NFzgGynNuUmxUkToXfgPPwz2vj7Ze4n3Jh8/H37p/nC097H6",
+	"q97np1/+xndQn8MhOLOhQxuGTxmv2qhlQNSB1/hyO9o4nqrG+QvTqXXvOwXPeZISJnHdiJ/iuaYaTciI",
+	"Tybem+y5kOUvbqfyqyedoDMNfxwcdoLOVTT42vvdC+PHsQMuXj03DZbwKP8OiYzJLYdjGN9S67isNeO4",
+	"Jjb6s91szBHZwOdZjccqLypw4aNgSLNkrtDKxx3FVm3ypl+XqPdEpCay+AngND1P5OAGfNaSEo3uWvPK",
+	"2FTJ2o5P3foX1/FsF2R8RUxYYp1TcoW67QGcTAgwMWjgTqGuexHMJSavSYRw7luqv8CMHGmvi9e1FZjA",
+	"CoGwngpTJYdnBO/6VxN+I8PcNhdW7mz5dDeZqsd44YLLl13BdzlTtfXBDJYvbBvac0kqPZT2XEzhDCsT",
+	"4vWL3ynPIlx4r0cLubMBH+exzSO/e/8dBptMBLPQRNeaDZlSqYRRc7SOLrgyP4CxoivzwPTmOLTSwJvE",
+	"j4cxD69HCcEyE3ckgemKTyaSqFHiEdFmBxC0QwllmUSSiBsizK8C5KaBugyoZYxfUtEE3k/gDBYExzAl",
+	"JEjIBYRw5POlTD170jzXkplpI72RCgIP7lGCVwZWvnCN32KwwJdeUIta7ASHpAjBWz37CRXJLRZ+tWGS",
+	"rtNVyyuYsglvPveffUp2eeuLxtZgCpwgSMqFKodQFceVpg2hYlEkiKx0E2OpTDy35ZEuRHqavnvegFos",
+	"1UgSwu7E8AmPSOxdfLNKR1hE2RQiqjHz6THP7V/QTxnJTKx9RGJ6Q/S50DKCcYUwk7fwizlR3vizVHDF",
+	"Qx6vvlw0Bc9caxfEWzBQbRv1H93B8+0kmvE4Mv751ayXZnI2uiHCxeqtSG7x8EIu+0zEFJYIo9+fI/tR",
+	"VYD6nPJEUOzfwSW+/uW+fU/woD8YirOYMhvlVaLkLQZNVVhWLpl/gM0fg+BUcIO4x7jpSV8pk4n9V0Sl",
+	"ETcFyxXE8tvQaUJ+hrgJn60SEj0WlvCKXt+Y2C17rQVo5a1mvA6ShIIolGI1Q5JMtWqB+ATtz+j1Prkx",
+	"PhAY9EtnK08ba4pvYOsP0jhufYJpFRv7Hk2Wr0rHsGCoEqXz15URJPULprgzSuHLueQHCVk7Qx75YiX3",
+	"ui84TYUiXcv3htMtvIH3F4TBA+yPey/wNd6zalfQ4hgBTyxLz+ujCzplzvgqjenz1duT53sXr04Onz5D",
+	"12ROInQ1RxevTvYOnz7rmj6bDv8NESOX69COi8CgqjJz8xYOk9IcurWhA/T29PLV+xfDITs7uXw1HLLL",
+	"129PLy5P3p4Nh+zd+3fPT4dDNiOf8g+veDTv9XqNkqalVDIZf61bl46/zxqnN/GRRLrJMWK4UGWR/lIi",
+	"LPSpwRGiDFHVwizj+Kc80ZwHGo5LecvKe9GGhzcz+nrU+nXSZ+uu81pvzfO2WoDntSKm6zu7sFIkSZVX",
+	"JQfVQutlkqMJFqiLGcpYrmBYQYLAmJKrIVNMPVG5Wq4gxdFjwxO9PAQvTCKvqMgjPy0rkXDGiURXOLz2",
+	"vlU20NnvZtHQ8pZRObvjy6i1O9HFJC/b3YbRit0WRGWi6RlaOc1mQKM7dQcIgoqlPEZ/+u4I7R0M0Nnr",
+	"dyjSO6J1TvKJShXo3w8O4RcyS80tCRHovVYqn9RP+ruQUl+EpJ1Wa8/QBXxRihJo/aUJF/Rd8JahbZ+B",
+	"OZVucqXz1sLmXhpvo+hsLDwHC5Sd3Hm/KhW46XhqXqGR54B2rUOv9KdHErA0kIlW7kGifuG4O9n7E977",
+	"ebD39cfPB8HBM7+TjjDPHADbYYSVivm0rEQsPfTXxJNnJIka8dT6y2tCvPEB15Ksh95MlpSyNbfGrFY3",
+	"8dt7rBobkZioIsI5FfSGxmS6fMZHaID0jwE6eKLPLhHIRNTkD4lBcBg8Cw4GwcGTj/4QRCzU8i06Kp4x",
+	"cQzXgH2RUyXRhJI4MqpCJp2Vnsz1L3qt93bDUxx0bnCckfZsAQ7ZFdAUTfE2lfG3YwMuKwUPZwZeEKsl",
+	"l7CxV3SMjNePGaOz2ewUBw4RmUzKkMTVnJWyx7i+eaVBqqenfBiKh86MgPpgBIYgV5yDQlne5zAmWIxM",
+	"i5qEKR3BoCPnLByZOK/mqTYEVpl0q/WVtcrTaqXOYFvHPMRx/pZZcuUX5xJLZHeqReYYDNJo4mg512tq",
+	"JHye0hBjkXSCDk8N6TGoH6OIMAp8EvEKI5byzkKIfribUna3nBbqt1gJfOv/PQkJvVlTd20Ia9RUO0Ka",
+	"uaZYUTYNUJLFiqYxGU0wGGEUTlIt6DUBRxMuQq2jSSUwm+pfa4V/YnGMRuZ8HiPYhNEwGwweh1ohhH+R",
+	"YwTWmIXft3Mel195sPm5wpTCvVOmSpAfGEPFZgG0tbi08vF9WJm6UcDFXbwRuel6Rex30Oi9WzwSG5uc",
+	"CzPsEsFlGln9EnX/9N0lCfkjiS7eNSqboz2tbj574lc317KllKwjy9Z26dot5FG0swg2c8j2+P2BWX0T",
+	"D/IvjdV3zjpNtDO3znrwVGsoE/ZWa3y5PT70HaUlpr2UsmWsUJIYTieI8DXuBJ2frxUJ+R6OEoOwYf0M",
+	"e1TilC7RxUpWvprdbI1794pHDTgVEyqkQk/Qd9/A40U/eLuU3eCYRujD5cu9r5AgaYzDBrej7nh0hSV5",
+	"9sTfv8QJQVdzRSQin3Co4nlzN7qVv5fbGY8J0q203KQ/k84dHL8JUTMeNcSnqZnfbweAjH49yIAsrvCU",
+	"tXGygM5gZxc4sEsHBQlbWCV4hW4lj0o+pWZGtVy1PRlcAk16QFH8AewMnxssSt6wWdUugsETsbAUYmgq",
+	"uIGqWm1BbHatN6jkFevI6v438S2CQj1v039tv4wa7GIsMURxTwowohJRC/K39N7pzd0ewwKrPBi3lm/0",
+	"9TI3vp/RcObgRvTzRYJHWj+MJEoIZiYjLEI8U300Ng3H6JrMjZ3KqJkGUwK6IRJ1h53BsNPvDztPh50A",
+	"DTuHT58OOz3ExZAVHnF9h7IIs5AYBC8E9ieJumCfeM0CdCUIvn6fKWM+P0YJlZKyqRk8kyaxcQL5PnOY",
+	"K2VTiboDmO/jIdP/e4IoC9AB/OoQ/vtUL6XXR2NYY2kp+mcDcYgjIqwiLVFXZYJJRWMij9ABdHeYd2HM",
+	"vOMh61KGMhYTqRVx1TOwYkSWQkGwglRCxAhVMyKOkczCmSEckSjEQswRRuNClcvYNeO3bGyTVHxZJyWc",
+	"gJWQct9RYxmDZS+LVGrdU4I/lb8s2YkL1iyurHsYzqcYnpbgFmsaTxwDyodPSRBZKfCkSBPFLtlTEH1k",
+	"Q5u0BL243FL9g4PqMJ5bRGWRxdRHF0QpzcZWSZa6hx8+QpdcEBOY3ffncmARjRhvhZCxWd7HisDzFuCW",
+	"bRGUcr+jWc/C32dYVlKBqhv0UssylDFF4+oWzcBqB/lm9mPUxWkK/jjAxEbzSrjDAgpti+RTl2i9Gb5M",
+	"4/U8s4+g1aiONi90KaCHblO8xBoU4ZjeEMO9VSomeG5FOiiRm2cDtENyzKFOcyjHpcFW20ncKDNgrmLY",
+	"tNFc9y3HVjhKBiXJUePT9aKI3LKfYxHJDdyaVR1lzUdpOYv6cLAicdqMtmwNLpokJFIuiYaSPuT6NKYh",
+	"VbkLlQkeQ5b/nTjPxZEvjgdSWml5zHC8yPdasaglwdzFZLCBOn53M+GdDDI1aEb9KbhA7basBmQsGzjs",
+	"uVpu3jNavh7Xx2L1nV032zClrDHWfk+mJKQTGqKz1+8k6pJYktsZEUa3PHv9Tt/dJUnRK7NFi92hbAlO",
+	"1rLDUJwCBCnSFZ412oW0ovsOx2RFwmR+aCvSD+hZHLC2UmGznMmy3NgQ8XKwuAGOJdbfylU9l7d2M0AL",
+	"nyxuJPCmETFW66pFV7Twc25NQVyo7QF/cdkLx/rQqbl+jukuEfijpQmcrEx6EKytanovyr7xhTTflVtR",
+	"+tbO8Nq4tEiuTa67xZsql9th9qCTMfpTRmwDPcctaZEbeaU8OuIycbcNc1L+Xn0oY5KbwCZ+qF9Fy6+i",
+	"5VfR0t5rWeu3gmZqMSliMvFjhtfrg6wPI7DOmWyNzLrKrnO3Z9MSBIbywF65lj9gPFWvcgTnLdnRfgHl",
+	"bDYIkmt8q941SaDYm6YRXJebcwxlEfnksRRSNrV1E/QssCLWsu/1+dYj8CbwdSpo7m4CV2qcQKaZ/tvo",
+	"hsDrlasZ8QfjNT305QwfPn3W8Fz/mTTVGmklrxyvO4G1KvjMvMBtCJqhZL4ndjr5hEvmsRXB+/k0XpQK",
+	"TuwGWX1ds8CXZdPdih6Xi5sHU+RqTFDGszJZkEWdjErZD+9t04hOf+JDcovpNUHY2JeNITn3puTIcFii",
+	"BJuShbVdZwpT1rqgVhU2vmbk5iablirySCIDHkeiKTlCDKCcbogFmquE17cGnM8XvNb18FeNlP8Xjja/",
+	"bKp/sM3qB9Z9HiyFj3cnrBX8Yg1TtsRQdfTB6nl4W4VnNKCvXm/YIjZhA5zhlxVryfMgmue8ZHTPaJX4",
+	"EFsLIe/NR9mXlMSRKSPVoP+5fIu7wbtsoCm6bzbU8tYuoMoiuROENq4aI9aEktvy1LlCZbbLYj12BisV",
+	"khon7AAB7O4kd7QsF9H2B9nekbarydqChNtQlern86EUJpjHqRBcNBdG9uQ/k7hWWtjB1MofBh/7Akc0",
+	"k6PEHzoqJZ62eOeaQfKawu67xkX8gUqq1sXwNemHCMKv9ihD3T//83/583/65x7CCmEUZlLxhAgb35Ip",
+	"gOfVylW+3GOE45jfGkweSZgCQF8LJY5Sg5FuY2IeSZTymIbz/qL+Z0dqFWnedFrWqaANffho+a1d2dqU",
+	"DKkIY4K645AwRcQY/S0aO0YwiPVYL38+5Qx1xymnTMlxoAkdEwCxCUwCOYkne/rxJyQJFWXTnodaMMLK",
+	"2qdYvbGvURis9dksPlzl+coZfUEJHyCTHYVcE/Qv//Gf0dPBYDDwqt0L2qqqJTka8mpSGBqudkk3ZqK+",
+	"wvHkBZ5XTG/6rKaJ9xn0iuDYxHRXd2EhMruiPDbgNy2UEmmszFYpk7sEob5Kd3sZBsiVPQxcZYIoQO61",
+	"FwBITCTwLdO/TPTjPwqQq0Cjv8kUH5XeiYWgK/1yKf59Degvi+O8MoScS0US1NWD7Lk60yKLa+VFc3i/",
+	"VSqSXYGQy/AAuWiv+6+lza1RBnrT7Ne2lQfZ6IrMcDwZ8cmKkqI4ryWKMEQ0TrhYv6roMjx+k1PsVuxj",
+	"8NdJyoVa9+4NeZwlfuNa89UadISpz1UDUUoFwZGcEaKQ4Ld5Hp0rhWJKfei/HPRW11sUEEBk59fq3jYU",
+	"aKq6iBVPaOh/K9lj7rcXRmI+ElnDK4toere/C8qb5NHRllWGpFPGBYlGhiLVIVeGcmXM1Gho6NtG2bVI",
+	"i3GUKr4ppd87SgWO2Dl9fNtl78U13+l1YeJuvLz8y9fl8i97Xw98dRbNsEs6Ofiq0gv8WOumRpgYTqru",
+	"2bvWcuH0xgKvm5piNnKw4LkPGRLHhEVYIPizT7OY4fiGSAQZIwZfY9B/WrspCkr/Itw4xnA+Wudq2eCJ",
+	"urDAhnYjfaX4lKXWpaJdMfC2Qqei+niEQ9sgwLuAGQiCZQMCZw75spJ60PLu9NuwNn4bVBg45w4NZstB",
+	"1mUwKEMzw3f2LOc09juXKtMpeGiVsNrIvrPBYWhXa849NUypuQpiRYIIs3ixsZ6/fgkyztkqzl3CqQsO",
+	"sxUBIZsy8l3Xniau8qN39Wvyre/ZV2c4S6NVzLMNy1bl5nwos1ZBnrLcYSzDJgobwIBMdSb4TYKFoFpN",
+	"1f9URDCq5iaBOP/3FRG608TA4zS7vt/wKd0QWDLWn3oCpCHIazFSq8rdEKIE2Ogust/e6k2PwjvULDL2",
+	"LM8by+R+yTib1vDUHq9nnrIDBJYkpcl6d5tPeaY2BPOMPfFz5+SGXxOX3EYkJG/a/DbAFBcdf42riSBy",
+	"NsqRkdciq8+p9BZfkyzdmR5aNXP4X1pcCFtnxKCAN4ECGpd3giOCeFFNEXUlFP2EImlZ2lv/kZ1PQVYm",
+	"cD8691+LNlyKdFga4OHaPZxS66KVWqfQ7kwLLpz6i4fBERSwNky74M6+/w214LWwrDdEOnChAkspYduh",
+	"LsQgF1USnSO7V4Kvv5fK9h513SGSmaUuKujFbtZNxJup7hUBv1Fmi084Lm6DubUeSWSpaZL+JwC5aSQ3",
+	"1MbSKoRFq5Ft4NnXPo1t44Dgo3IY0D09Cfxoid+7QC6L+TDjWRyhmdbbZzhNCTOMuv6D0ctuK/lkG2p6",
+	"VbN4KD39HVc56uDiihzm0pbsZwrfoViNUXHkDOl+imIiRf3cHPA69xV9rtQC7gwOvh5MHoeHe7/FB1d7",
+	"vw0fR3tfkSeTvaf42dVvw6+ir8lg0vmyufsD4D4rD56fZ3vP34FQ9b5UBMF3U20UVXGt6MH/83/9b//j",
+	"v/4v//pP/+3P//BP/+M//5//+r//9z//9//j//v7//qv//f/2h7NEiDg3cEKcr8ZTgFJXvBMaR3zKFcy",
+	"+640Ofj44J99q3YFNsW6DwiZsEcVd16teTsLj6uoDMvPcaWAwfJtKMi7MkKnfAi2cbQrh+rOJzvoZAyW",
+	"0lQnBf6KWGlQCQA6cWw8+lC2jDNzwaT2ke0s9YPVxVM8oqQ2Jx9R35uyN89jHl6vGctwQZgp4oxwfjca",
+	"7rPll5zqwoi65eLalMe3VcsECTmTSmShkq7wM9Qni+c5SwP89ZDBhaJf7Y8kSjjjijMa2kpoXYDjlZSF",
+	"BF1xrnpFMLF56M+wQeA3WMYkMm0DRGJp4bV122/PLtCEfhoy3V39j25sgP81w1ptwtRLoUoiU7kNYYWy",
+	"VEu849I1SCVKsLgmERrbIkPjYMjyatalKkV5/MstZRG/LbDif3uIZj2AKHJ6Sb5MmJBEEZV4KgjxQQHp",
+	"lXs1ntcRYZodLcaHbpc/4211CVhCC9B3O8YIq5GhgKfcR1NuSTP0sof0tXm1faDmA1Vn2LIQRoxTSSJv",
+	"Yb7LKgNW5oe6JywSnEbI9nBOcGwHWai7R99f2JCHD6luk8c1LBMC5bk1rMz1v4YsKe+LV2jcaOZKduj4",
+	"qxXbXibGK4W5fzVgrO3OayTKti0XM54J6fdPL/hXf5Guu+bKVpuZHHbhR6v6MwzJa+dpew61mhzY7F1e",
+	"PentfEbVMw+OI5uJAPX41+X0B/Wjtdvq1n6q2p5sQ1Gui/uHegWfmdS0pmLEADC8sjLp3auzNpRb3axQ",
+	"6hYxnlxN34bKo1rxlOiapBB7fUUQZVN4DJb9ED7FZFHncClCXj3DV7iqGXwK8tgKQOaVvbXAhq/yQW0f",
+	"bOnHfAUF2WqTsYyxkg9PHOX+aisQ3GstgHa4/54dIlETXFt76H8w+c6J5yX1nT5WeeacO1mdlpp2p9T1",
+	"yuVsQ6JXJemDyXOXyVd7rvrR2S/ozzl4Khd0SplfXLWoX86TFPCg7z2nz+JQ32nctXX+T3Sykh/0Tpzq",
+	"hl9csSmXPeax8GciBluEmmXJFcM0HunfSMVTdMvFtcke32xxE0zjTJCGAozfz+YIIyM6raEFcsWthyZA",
+	"pD/to4zl1RVHNMFTMrKGyNWj50gTnvICjE4m4BAyrIf010fox5RMA5SyKeIC3ZKrtM04M0KnM5+NMBX6",
+	"D8j8vc7siDKU0k8E3GpbK04viMKUjQAvd4lHRxBFGGTym9wsZFhZOgsZpNq2OwSC6M1qxZLnumkVEKMm",
+	"FEzd3wVSuTt8Rj45M8oa4ZN5xTRgMcPPgmAwX9ugcG8Z8PJ58AmwKSMR+nD+JseAdh+0YZqWfTK9BzGV",
+	"JEJ/d3b6Lep+e3qJXJ0GqVvBSsyeyV6bkW9pZBKb/NwKf74Ts7Z61noeqhXebbxhTq0AbKifC4R4JNHp",
+	"H1+/RGGMaUIik9th9EEgo0NhZ5yRXh89182ksdungvNJ37PKeiJ5qrRkM5biEeC3N4QS2ZYNPlaqZsjX",
+	"WYAAkV8qzFQffW9s74GNxUqIwFU76q2gShGGsEQfLp8f2QLUChlT9JBZXAywr2s9yxiWN5Pq01S2Ou7f",
+	"ptKkE177s3NyvXfx7PKJgtLuK1PpvPtgxyyqyef9NXLVt2ZNyzcdx4qqLNocjKMxLaR97sdd0jtKQtgf",
+	"tYJFTIkwZ6iGbF8OlCBYyZUnxCGXeB6wRIQkVRmO92ZYzpBrqZn1iiqJuoN/+ft//Mokb9jSqKYeEEys",
+	"532VQpGgVaWEvPGLJm1udU1+nJARKdUYWAFYwSedArGm4yZY76dxmz7kpv9a1HpFnWtp+oWsNnmHOIAL",
+	"wiJXh8kiEttOjcsQMJQ/XHY29+MXxZXcda37++gN1tKUcZdyC5Nq6YNSmSRHlIqGvGI7Ngu2DTnT2tao",
+	"ntwM2uy+Vjk7gf0hZcW/Qf38GDRjhlW36Ju5099wmqJbGsdWp/a9qnLv0cHK67syezu4l0yCX8UkaU7q",
+	"rHGU0qIDJTicUUaQzZssQhSgkli5LmenMbXWD2S3XsZjCRHCF6XJClnmUYCLcJe1SnmVQkkaQ0QKgsyU",
+	"SuXR/n6Er3E/Ijf7qSG43G9BKn+2hAvlKNQxvQvezQX/7OLWxlSzxt0ilE0fSwM2W3gYK0hi+QlziF/m",
+	"H6OMhUTohrBogaMohkvBgly0z81ahkT2wl1nRcgBpwYiY6cIZWsaEgADZHST44e08tSUMEe+LNBph+HM",
+	"2wZSqyFHQlioCap1dZq8m5AQBXV7zE7arouKP8hiiCx9oS6FZltvXk1HzDs3qO7QlBWzGcIbWARN1r9c",
+	"8iTT91GIGeKTCRFIf2RNOxjyI0ooZQhPFOAUmFUb92Yuv92pZqZMiyAKChyaHIuR7cL/lK/J8zZVsxeB",
+	"Fky0TyPGgouTMhFfBgqxGjJ1jEoDA8hAETZVltp1eLTNXeIblNqWIRek5StlJxB/HgWeKlIKw7nF0kpK",
+	"1M3jruzx2CjVZk1cQ0jtaSW+LkzTDYAFg84tndBVzb/XbdrH99uZBx6cwnoF8vIJqR30Rv3guxqkrkHL",
+	"zfxH0oS6b8P5AarJgzk9KhH7aybhaRrjcO67kl5xQX/WSk2MXDMLqqRfyeYe8l9ROTbEYOCiGOqBYsUB",
+	"DoVcI0xDyFp0xu1UfvXEKBOfRuul3FA5SmyQ6qLU+wuAzwjK29fIGWdgXfe84icTm16oRCbVKM3bLYMI",
+	"8tyvrqokFgT9mEVTE8NqqlotTMmofEZbL0bMk4/iGD4rBQ9EhM29p9fehSMT2TrKY8E8TxyBw+tR7m8Y",
+	"OUAPX8tNKXFZDrblN0QIfTdg6Uy+JvXqd8gy7jIzeanAZAVB0b9fDYTwUrqBFCtYZ5MgrN1vc36Cfns4",
+	"WG5MaGaAvI/Hz5626KQ9b6y3s7vbwLbGojqkoI1eR92xe/WMewHC6Hu695Lq24BIaZ+U3bHWEvSfuUBX",
+	"XM0CEARufR4MwcUH+0IMeZJyRVg4R9dkjsIZl4RpmWI1+Tb5cbUnfXMguPVdVPPMSnDh64SDr9ITTtK0",
+	"CJCoPX7bPnnvM/Wv9NxYGs1XzvhYN/hxYx2zzkeWMI1n4SLXmXMxBKzkCt3lzzgtmKKEsgadUc7OYqz0",
+	"uqoQFxCWr9+KXB/eW3IFEFAi4WwOv5ll+JZQCKFlkEnziWKe6F/wNOVQkvCGwwOf/pw1jy34DY0MBmde",
+	"NyJMQJhCpbwZ6Ix3GuPSoSgshOCPSviSOwlnWTvjbuUs0tJmLWf+0saa8LWc0Cu/c231NeGIt6NKsqb/",
+	"0rpKUw0qe1TKiFunUGzOAZvc+zUeKUzHh/3H/YPFrJ8V8c2lzMq8J5dbWQZlebqjjW/3KKmywMfGBNZw",
+	"hhkjcZGENQmTXoVnSmt6Mvj62ZrQLXXOWLq723n3OmHxcG9fO4NzMlmTVbdJdN/Ufp9hgZmiDIqA+eoA",
+	"iKjB7dnoUdqo0BIcoiWakGnmYjkgPAPqmmvl7nAweLY3ONgbHF4ePD0aPDkaPO2tURGqsQKT/fuSOG7b",
+	"orEud83X4IkkcGhMJtgs5CJCej7R2ua5oOPSSeF7BFPSn6yBkFu19i7O1kzQhceY1+KEC4QZMhm34KrU",
+	"alZv46CZxiLQd/GdCXy7bEUudsLW2wauguqHS7Jglomc4lSdm/ab2pgFkTzOVFtlBprf3DHQVpKfvCkJ",
+	"q0MvFyMJeUpM4pWZ12pU8oYyXCCG6sbWPJ3LyqK6aVZverAMQ7zYpm3cMzVR+lCXzQLvlQM7GcR9jQxR",
+	"3U+WuIyrUe4FK1vGod5ivisRlXrSEC/CUiwkgTX41PTyVFxdqE3LXW9YwMwzBS+WiDEPRk0V5mgcj37K",
+	"u2oDrOw69H29atvKZ74J1z6vW0YhlSY1IENYRMVPxgIymup+bTmzvDqXd7+oVQHW4/IS6eoweZBhVKqB",
+	"hqcY4iyxAvML47clb+126I7L3tBOcNd9qKA876wmjo9zzwmOTuK4Cf68FeqG8RI7WELUVTMuiaO/0JIS",
+	"JQSz2xmN4cZennJfQhWv+2BuUYLZHN0SQRzog57Aeun3BQL5SviOcwOluNne3BmHsQJrX+nMP1eYZJOH",
+	"owwU5vF/MCNsvd4fO49R29JgrrP6l75Zh5nik8kowvMGFH08l6MrXHFMlbMw5Cj3fi3oXSIjCILXteII",
+	"ViwkiZKmAoy1IC8sNuFMzeL56KeMG6Qmf36mXuuoDFhYw1Al+KY1jmFRq+1Lbnbb5FNuE4k3+Li2g7nt",
+	"z6yj1LVvD1vYclanX9g+NoJ3qM++soVlHqrwm28jq4B6nQqDrTx0G9mIasdyqcU8U9xmW0KpwoXjkx+F",
+	"p4teDCAKCmMuiXQoKoRFJqqcShTheZ7jQj4p2747OEKM3BDRK/tpD79aJcMrxzaf1uNB0CTSw3IFAaS/",
+	"LEUjOVDXObpa4i/2OqoWjnMxmZUVGru2WCtUjbJZrj2oppXP1lDJ0s2iNBmOLzzjX68illeerIK60B8U",
+	"QKhfmnlz3Rq0QScvS+TV3my3dVjrZpFhlaPGziorWROqel0xu5mE3VS4NuwLr+Lj5bkHemoMT43tutHp",
+	"YmO2GsO6C+OwjaIduTJxnS0WQ1pW5UdqgUHVvBp7NOGatbBghvVCQRUNcbz6rd6ihM8F9RU6xVEkiJRb",
+	"w260wTkrQ3KCog6hp2izRDK7Mq/fAFGGxqGQ47a4vHldPM+zPx90ZMKAFst/FbmLiqPvv73Y++oJ6t7W",
+	"w1agDKF7RUnV28bc2iad4E+jahTWJhWWm+ysZXiErUAO39IJHV1JSaO16ir5bFEw6SBn2dJkDd+VeWpx",
+	"q6tTWc/Fpc/ORppLcbpWFkzdSlhbsPDunxABUfu2lJ29hh1xUMi5iCjDiiweyrU5uijCaKNjXEnGRWZf",
+	"5OJaoBgXUkFYSR5K2E16KA+dxTa7T1JFjpHm96Ny5l+eIR7SqCHosPUZqQOXtMAlXg9gpPmQLPv+G928",
+	"SvXDxcqX9WKi5giVDk6x402Mvw2DLFw+D2WG1YOfYWWSgXZ7ete99349Yv8mjtgiyymSvvXmEGI2P4Kc",
+	"5LzuhsOCsTnDiqRQqvjIFjXJK2EmmVSoeHUXgUT6mY7j2K8JV5OLVqeL31WzaH8QVsZfrzSIlOKxG9ou",
+	"xmfXzgAoeO3q/NrY7M07kCIceWdxYrzn3l4oQ+FCvdhan76Jbdznkuhxo2S5ZRSD+4TupY2Se86TBDNP",
+	"UjgW003ry9ZWGl4zfhuTaEpMYvfZ+4tLtH9zsO8i9TQT6knI/c9hEo1o9GXfWLoaU1hXg3HZdXkLe5Wh",
+	"x2GZLQh00gL8emnh2YplaTmA/gJqpO+RUf6kjOzmfd+u7pFft8EfuG5Dqm0oJHX2XPkAgU6XTQ5AZ7/Z",
+	"QM0g+sP1Zw7jOcdfvfz5EsWg7ogwo69cmYtJWsth3MpuUuO1pz5Wq8F0r0T15kafXDwaa4Ua2/iXVaM1",
+	"RWl4UgJqBkFNnylWxtqTZLGiaUxGE1vTReEkBUOXXs5owkVonacCs6m3pp0/ZX4VlnZln5ucnFGWxjTE",
+	"isgmxzwXrbzCtmFQ7nHZrF4RLNQVwWsjWMQ8vHYYOz7Y9LcEy0xY+Hv07WntzjBxVTYMKaEsk7ZwQK8d",
+	"QqnexcInvNy6PaEicdhBZVF6+JUvCT5t261BhV3FvguPnlV3xtODw02vDBM51nL6mSSiXdsvbfjn3CKQ",
+	"eSJOjLF/5NQET1Y7UaGHR9wHJh0EX/EbggZ+vFouFREjQTQ3+nTAc2ggLY4/ZjmwkcXTQpjJW/gRTbI4",
+	"bp1oYnh2rUTHRYDbvIdgkVaLa1t2mhsAN9uGZtS0rKUjaVbL72NfiNH6dy70uXjnPh2seem68VfOf3kk",
+	"8J2KW7zD9IZARTcbw+uN3bVgbEXMr35PQ+rW+cvn6PHjx1+3qMxRvnRr50rwxKOvG2TANmlb613RS2KZ",
+	"XcAvvIKMoUOzxiOJKJQogcqybZCmc1eiDwFbKlO2GEKC1EzwbDqr0jdHZUaAylx5opWGuSGCTuaLw+hb",
+	"J0ATqhWEVFCmAqS5JUCuLKv+V5wEKKUsQKY2bq1e7Wp58NMaSoVNK/QrFQB4tHaI8ULjIpBsfQT9RXhX",
+	"qiCdrxSdhkqYJp07KYCLYbnWDVHWhzrlFVX8zh+X13RshdLg3c0lkbmejZQekWSX4X+PrtAdV4QVlgjQ",
+	"8Nd8UutLc8uaq95/bozAt2GyzY4tUtRc+Z4qAlkc+6PMNnvjmnFOmRLzbRQZAw3FA45GGATvw59/l5eC",
+	"g0CZiMQKI641m9JoiEowK3c2MfS7eQSGXKvpbNbvvUvX8kxuAH/t2jPu7b/RGduUfyFI0lwGWunh3Fnb",
+	"gE8u7fcrj0QVrqW8SJcqYL1NhsTlmRVLWL1v+XwWz0mOlb1pWihlEfnkFyouaXqR/XMc6BbpExbExoyT",
+	"f7ts0W65L6wNr/YKt7/NV3Y1V6SzPkT7Gjjk90nbJoa/C83tRPNOrHm0zR5c5DaN6i4Uto6qCBw4WAAq",
+	"kWN20CUMqCWJ0BWZcEFaFBUxI7SZZAG6uo5pzvLRFZbk2ROnZvoQSuzhCxZYrpIFOfAbfQsuWq5hlril",
+	"ggW0KirwuobeVNJ7O8YCo2URjhNAx9B/G90QA/EEmu/H5hdFipUiQtPhP/xwsvcnvPfzYO/rj58PgseH",
+	"X/5m5Y1l5J/lxNX8Zh9oNS5b/+UedNRgkS1Pwxm3pSxtbqMJ1W/1nlEHusMPjH5CifQzykVeT5PQtG23",
+	"h227labe1LpledRBB0apWkC8u1DyJteARU7enRTw48heZ0Xw4ImkeP9ihtl0hunaueo2DbnJKGVThprh",
+	"ARwEMGU+ZSzkLJI2tB9gUAwGC3SH7KcNlZVqKRmLPKb/MlpEe/2GYAHPycXAMbkaFwHI8UF684hKlKhP",
+	"sDKdClHssN4tz8dafJKuqdy1bNao4wkb6bo0lpmb+FoTeTHa0Fhmx6rj7BWdeiklcHj9LeF/d/H+nUcD",
+	"I1hloqZqVptMCU+IX/MuhZ4tMLAdEv0Qs2mAYqw+oq7xtfeOIDlFwlWHTMYzKKiIT/LfS5+35Q1l5MJl",
+	"aJ9xylRrF0p5rj4ytbGhN7i067N8aWjaemo5gSuz+Ng4UvGOqdlEvUj4TXEgW4Dy/eTbd9gWZ40jEeoa",
+	"jQlJmqRxXrbaD6evL7h1KmbytAnVjW9oKq+eLJgP9FYBX3Zrd1P42J4pnvM4thizbdkjP6Ir2QOOOtB/",
+	"o1DXFYFDD4Px+MsBZTRRaxvyVTkIp1mP0fvXZGl1UX2bGejK9rcGOV+LRmn1DmxOkKjfXvYt1yLNYanJ",
+	"IqdCzXi33Fyn6brRKwsA79aww9QOYD3wcD0XkxnbtyCTkfzcOVaXJzOvkzS8KlX4D4WpOo9eLHbE1pUH",
+	"Ox+J5KgE9rjUAP49uZpxE17ktUmvmb9CNs+xrL1gfDr7jStLsabNseWtukaBEagsUp5PdfYVUlSyJXw7",
+	"a/fgeeEF+KvfCklCQTyO/tuZJOHIVi8kyFhgkKRTRtkUXZN5H13M+C1DnMVzNCOCHBlMWMAT4rf9yhPU",
+	"9PZ28t3vvxZfffvdv/9JXN7++OHsxVev35z96TU/fIPf4Ivbh2KVnApLeOYFiekN8T0Q1mEWrBRJ0qrE",
+	"8ia7RpkwZUfMbi+3L+X+yUUvIbypzaDIVDBB3WFn2EEO+klmYUhIRKKe1z4L1GyCoro1pNmjkS1ZtBDL",
+	"2+hruClX7dn0teqK9Y2ueDT3TxFKHKND9N03LqfIfdRcnr6hpua7LI4N2RjPe3GoGO3QjhytW8SYGm+F",
+	"I3+FYgUb6X91qtOuU8VxR5WlynNpwfTbCGWtn6OHSrOx89jk8VCT1SuzbWqyOxeHNrKmX/hora2z/xs9",
+	"5Zyc9aLVKyx1ayTdWKm6WAIpxXPB47hv/9IPebKvySWhOFLVeHi4upR/XfVaENFLdmiLTPdwzGZRgNdg",
+	"Mkj+aZ3y4xovjyyqzd4M8dGH3y1JmAmq5hd6IDshsJeeZKayqfnppRPNf/f9pRYm0FpLs5ptVbNV58uX",
+	"L7ZG/GJBJ3yNUff//Y//+Od/+KceohJhlPArGpM9I7i1oGMRlHy6wuE1YVEfnc04IxI0k4hzgVw4lkQp",
+	"l0X+s6sJhROCTs5eHw+ZIAlXZFmCdJ5wKo8NyoxEJo8fRSTFQiV6E4IcgtFMQlJFZH/Ihuw3v3nO2Y1B",
+	"MJf93/wGgW0QALHBKm/GlAxfk1GIJemj1yZq0vzBhar10SmkVIW5GQWNvz29HNvYSjlk489Dw4LDzhH6",
+	"od/vfwzQsMyM+vfDTr/fH3b+Z0B0HBtNDl8Ticb/zjT63TAbDA6fxTSh6ndj1IV/oIN/+ft/PBwMAgfp",
+	"j54Oev0hM1N68unT/tNPn5C+WvR26Sl//eTpb9EYp+ahSjlz5dP+9kfJ2djELWMkq1Xpxvq2Gh+josIa",
+	"clXXhgxHERqbMnNH6IfPQwMqPuzoVervzL/s+3rY+fJx3EcWzEJPjRJpA6GQRawzm+B2SfOy3p5xHtKH",
+	"MzXbj/mUsjESRGWCaVaUMy7UXgyoVxXHRPfvvr/sAUUxElxBaDyyBn/TpI8uCIuGbKzH4oL+DEs8Qsb5",
+	"gDTlH4dljwH8howRZzahDlx/aLx/czAGLK4+OucxkUdo7NhvDMV3E0niGyJ7ARpbzInxkOk/UFHiWiSz",
+	"KyUIMcfG1AUXJOVCwZfA7KY/dDvjsUuf7PXRCTMzyatA0Ei6KN8ngyem2m1MQ2LdQ8aF0DlJcTgje4f9",
+	"QakanznvJ2evTaEcaf3R/QPTiqeE4ZR2jjqP+4P+Y3CKqhkIof0ZwbGa/Wxs9XAvaKEJVH0dgSVevYIm",
+	"JQ0IvjwcDEqVIi2Yc86qP9r4OiNYV4ldOwIItFp2l+aSigTtHP3wUatZSYL1q6Hzht4QZgEB8FQarEvZ",
+	"+ai/2YdK00sXd26raj/A2szQX0qWS39P+dT2XcHKZfTQvVJNEMN1EVZYPzKdkOt56aSPqrW37E1ifiv3",
+	"P7sakfrG+VKi4GIxaJ4phFHI2YROIaNC9xDYuFYj66hjbf1OGheIUeMe+pe//8+mqTk89qy5xOLjvCCZ",
+	"CzzWB1mGOIa9MKPYKyXifUCur+3wiV3YS1NEZGcbXRnHs93m95vudr6/r/htgb/EJwgjvUNw0TmsItQF",
+	"ipS32n3R+fhFn36BE6Kgvu4PnztUz05LBBezddQpb36nrOQYJa4dQcowSF++fAw69mVQO+Ga4EavyJeV",
+	"4MjWomT8FnF2DPX1zD10TUhqcqU1m7lwXfhCs8oiC5xliywAXX1jX7db331rv62qh7bc5F86+52TNMYh",
+	"KTYAWNBtDrCi4b5jhLOIKmsAWWTDmtiRjSLmrZEIRiksVERJiiR64AcLeonltUHvMRIEdY1giefgLNbq",
+	"R0RiMsWK9PRvTKvoWCtHIEWkhQB393IfjY0d4Hc292WMYiq1ujrhAjHO9syHAQKYoFtMlczDX7WCQcQj",
+	"CcPoa1kz9PGQAVS3Gc9oJQ5HLYcF6IJ6N8ZS0ikj0UjxUUJ+p5loHBjb4OJwiVYo3WztwsZHuVgIisqc",
+	"XKAcwsxoGtUzo9+IJ/nOLEgMH+MUTfafm4fbl2BlyzdaNYaGIIR+ygh4sq0Uyov8FidgEaDNrtPrEfV3",
+	"WxNumwizhp6ru1XpOz929nG6YKb6eA+yAZ7+Pi0r3+q7C4iT8pm0BwCACSUhAWLkVssJeIUG5gkDB0DN",
+	"NPczsJwVh7ed5Ni/ytO8uPQIkFMczhCNtBJimQVRhvS50S8YJTCTBqv42GgTRge3Wjwi+mtT+4lnKuQJ",
+	"FP3nIiKiKCRvOBUklH5Hwa3EszhCM3xD0AxHCMeckcXL6QVMqHzUdnk5QT7cg95OMAOXdLHIiO8NhbfH",
+	"h6RI3kEAuofj4tYI3OY6ZmjJb59p9GXZm+Kk7LrcMUGXHectUPF9CaqmpTq5QuS/ftH58tFL0v0y9vL6",
+	"fQYNx/8ch2RP4gk50m8UKFvAVH4hS5QKHmUhQeQTNmoCI+6k99FJLjLym9k+pNCTwddDNsYxvDFH7roN",
+	"EPkUklQZbG9bgc4g+NzOeCGAlL6NU2JMHLlBzc0qQFOipBYjVzi8HrKMhTPMplq1PxwMen3UKGUZV0Y1",
+	"yi0Jx7AimE7EiYQWWm2oKSnoyeDxkI0ZB1uXppED3RVjn4pgz1eF13cnuV5YwuTC68sDn60SorvbtC0K",
+	"rS4oqo5X3T7AaxfMT0aBDVz845LXnv+kGYl454NW5Yhz6PRXhtgmQxiaoq4+wnmFeWccKYkXHK/Yf/0W",
+	"2yuwZrxXF2j9uuGpaXcfev+Khi8FT9q0u+SNrwgcKi6Ms7fY7ZXh0419mZCHoqe6M7FlTwqLKfG8QSrO",
+	"z3V7qy1y1dR2+uTI+ajx0aFbIMuSdz8pl/osQJdKYBpXnxoeixi0LR8QNdvX23vjkg29ysSJK5NApczs",
+	"CQSNv1s4PXIbhdVqTKeUsz3wzfQClMkMx/EcSYj0AVn/+3Pop48uzZkeMklYBCpA/spwSfwGmd7VK4N6",
+	"t/D0sEWXrDdFau0F5nbLxbU0+bdgQzFJEt5L3RLgBEqd7kR+2xFcwZB7fodUs248XAkN5Nat8t9QG/CF",
+	"09R57jgzAU2o4BCzX+D9JArhfMcrfKtmNbYFB1szz7408UnQynhEBVZkD9ySJAK0fhxC2CaMDOj9UCwX",
+	"WQhU1H1y+DUaK85HCWbzkQ2TkePe4oP2DcxlN7wDff+VMc4bPkWUWZZhiCQg26Aatdb+cilgA81X8Qk3",
+	"Jni/AvfG/H1nm8cztdbuPfFVsrrh1yTaimalezJPLyLBNmtN2SV3M+pqDTuOXZBbbs+1n8jecorbzprP",
+	"5nnuFGfktuoMN25w/evKlIyRisdRbaaQTQKinrJpH50JIgmD1yUesmpTZSzHEtnHq/G1Q6UoTRNnkzaN",
+	"+QSsIyA9jEtxghMaz3tHzvciFY+J14xsi0Nd5ql722erWv2pvxKpcA4bVufWRl4sRdksVf5flNrdh/Jf",
+	"M/6x2ATWhjMaR8Lwnqm8k88LMvsX9d8Uizyis72Sv0v9tyBlk/5bJvbdxZkepRxNhboYQWCKg5nKSVSJ",
+	"ABBTY8Lz3gcmnv9Fmfi7OMLFAGuYpg92MLxvl1xOw913yPQE/scSQas7sXhec2NzRGJiXiZ1D4L+fW2T",
+	"Vl2j5qNtrMr0ZFSTVM3LoVFdxvOjHCDGC+etjwWbjOnLVja4JyYo//XOFPsWNPslTBBsaJRzXrAqCT9A",
+	"bZN7PMSm1sI9X8T3uH/nRF86WvlO+E31PKNuwm+0ypWxiIjcxehiBKnU93UmiUcGN5z8/RkxeYfe0IjL",
+	"GbE1xnUzk0QBD0etOupHJQkQiSWxVknX9SNp/+qirfYEjwuLgvSGURU0fGXqid7DXsJInv00v7/zTn4/",
+	"40A4WdtEG5mhqWgJJHtbdH7lgVALcUoeGu/ypOpBHsQbfG87/E6fVFxlfb3j4DmBovmKo4l+4EE9RcXh",
+	"zLpNXy+SyUBitrGxmxIC92hk96nM5dLud7aLW6ijxTgdHGORgDiJ+bSohB0RRk0eNudeJPPdquY5+Zt0",
+	"89OtWaVtEoW1c5crbhcpFV2gkgxcJiGgu9q1yQDxdC/m08BkZZh+elXzdokvzbYusGUbhnzAQC+qtsWJ",
+	"qeCKhzxuHdhl1n7mPvuyQTAaZzGFalp8MrH/ymvzPwhvNz85zT5v6blZZAg5FwUVLhSqa4iyb0lionlj",
+	"LBXS68Sh6gXI4d4HCKzPNn4q5uE1MsD9Xr5uivMYR/gaj1GXYa3a9CymskRT0LdzY/u4sLZDZucYdfWw",
+	"45/EKMXzmONo3DPByBEhCaxsyArnju01dxWNj9F4Rq9vwOG7RyVO6bgy9BhMM+PAWhpDQRRKsZohSaag",
+	"bvDJkI33Z/R635zt/c/wxZexnkUeVY+wrCJFv7q8PNuLqVQEMsc/nL85RuOfrxUJ+R6OElnMAgsyZAbG",
+	"ekJJhK7mbquIoDi2pmPU1ZpjZYiTF28vbNUDk/ZF8yIIfXQBS7GpVzZjPST9Ibso92r+njH6U0YQTjjk",
+	"80z1rAWJ8hl2nwy+RmMznZHCml49nz3RGST0VzvTjnTnD2SIgHV5M0UcybbyfjGdIZwf4Bb3Rwvf6DuO",
+	"Mqn7zdTsqPCMUusl1QeKKYpj6+OEAKVHUu+75qQx4AETwPwzbtEpdhZny4MQ+j9k3NkJS6gJAZIExyTq",
+	"uSS/GCub5lXgyvf7/XEeqg6l7abMFQChSh8AMmRjbymQca+PngwO0JgyyKwbLUiRiYnFsYlxgSYFxFkb",
+	"b6uJC13mcr0Hrj7J5/xA5vL6NLxhAZYe0daN5ifIXA0521sZL0Hprzth9X7q31uR3S1kXK/NcXEB6k1P",
+	"9w/MIwevSKwlpOKIcVdocU5UgCR3PhmXLVjLVjCyU6IuRPfZ0MM5BBGoPFwQCrVDIJEZGaILXBSgCzJ7",
+	"JO0gTXkBZ2Zl96Yz7lJdqqylSWuyjdwubUEE165IeBRYtYhEqCTxXPLbFaHVm7Ob7zFgg2hpdk1StQ5r",
+	"7n82TLMs7taTGmY+WpoU5gXPHe19/HwQPHvihc9tjCm0AZGVfdqRjKyMUY34uz8dwDMJEt2nSuASkaxu",
+	"CLcapOKDck7ZVN+dwHxUQWKDrJqwG7murR8j3+H782GcE2vJzS+GEliypoyYo66+C3KIAxNsxUUk9Xtn",
+	"fmxvCiDZFYEUBjQRpOGqWObs8C9/cA9KpvvLlhwcS3XL3bg4dq5APZBrY+c79hySC0qb9kiCXyFACY9I",
+	"HIAACEpY2FxUKxWhrolUAUEhiJyzUDpty9QHk722QmK/XIdthcnqeVGG7OFSFMmatiY76Qv49D7MQeXC",
+	"qT4XtyPiFvIXyhxk9xH9lJGMtDBYBtvM+vnTd5ck5LlmbUNjQaZfnJ0+zycXU0Yk6o5fnFyeoA9nL04u",
+	"T9GHi9Pz1+9evh8HyPz+xemb09rvzf+HbPz81enz7/Rv3rz/Vv/v/PSb9+8v9b8uTi/R+7PL1+/f6Z+e",
+	"vzk9OUe2EfT6+w+n5/8enVxeLv4yH6l3bI/RkLml5MlCgPSEsAQ4HHhUC3htA4waQPLIGYnjPhrr8zjS",
+	"b3M5NrshEUZjKLCYgew0z1d4YgxZHlN4O+OQU5TlHkQ9gz565exddSNUPkV8TfQ08gKJ3SeDr1dadFwx",
+	"3l1KcDvGA9p3VhzG3+vtiXLKbeFMQo8A0GE43qh0uarTjQxyHIlMhLjNhoTCTSmP4/Zy29q8t5xV9ML0",
+	"+m9CM7JrqZCf5njn1paqaBwjB4yLrjJVqUWHpT1lI+diOM4vWgefASHei4EGy3ePsB1s3in7N7N3Zinl",
+	"rbMGSrd55V26ndGYuPhYt1GwL+QGxxkE28Ln7fcndzg3WZReAjjOFccCHnDOuYIYB1SxGQZrEUNzoo7B",
+	"WACS4MXJdyejF6d/eP38dHR+8v3ozftvR+enl6fv9L3V9xqADEnP3Xz+og1AlbU0yeR8qdvJUiqpSALn",
+	"YD4o5lPUTYiacajSqWYBAmUzsClMTyzYKuymeYGasXq70q28bAiRx1tO0bbKGvibnA4ByAlah8j9BtZN",
+	"xPio+J0vBcUER9vbNm/5kOLHuRikeSR5LMp356zXUsI1r0co08xeDpasR3mmQcXabbyTLt/YTrCSUXBc",
+	"aH2ujw/nb0zceXshBjpoi3fdB2j3b0Cy6IUs98YjQ5PtiBboC2FkD1TJ0ZFyoS8dUDfen52ev3n/LUqo",
+	"EFz0AnQ1R2ev321dcOQBhUt3/DRvdf8pB5fV7AJj41TSRWw2ZBsUH2wpaMUTW7KMtRzFLsxnzUBHpuBT",
+	"y0QaqDK1SKKL7MpMX989rgZagmmMuDB5aK5+Wz0Xzf7aN7OffjF5yo6WjZFgOXduKWimQDDrehHHgiL8",
+	"0EZpGF5cN23DTXxHz2nX/YO8pPO13UvCBsv3rClqu8j4pokWtM0xEn/AMY2Q4LcWJ9lMVh8lY4iJIHDK",
+	"pkHxOEsAoIYYH5+pxT/RTwsDB9M7RjYeIe9yyJys76PvDYSc4gkNDXQcYtwgbVGJbgVVijCUsZhIl/Mn",
+	"+K3+G/TpOojEfCQyttDDkLkusEKApHtiJgf+TGqQZjCSqSA4kjNCFITdxji8lnklShsbASsNTIS8xagD",
+	"vFyfzeg10HjJteGV2WYR62GyNaFAAEU3gHdrOoZJFiuq75R9fYHsufKsJY9qte4ejaulpK4owzDB5fjk",
+	"8J0Hnvxe3Rlm95ohwIqK7HdViGGgkrwFp94f31z8UXPh84s/oG6WSiKUVn9qd1ev7UnfV6X61E1evVxW",
+	"wieXRVHdNYh8w6I+Twn7lMRm2+Uen0xoSCIeZloV6ZfOWRL34f/VXVnNLovpq6Vq4FtQT4H4hnBFheSu",
+	"qXEitXx7PqOMWDSLUzaNqZy12IpVeGyVq3DHesQyHWJbvtUlF9IuHKv3pEk8iHP1nrbNOViLnSvd8wZD",
+	"HwIpjk1SShgTDIC3iKemvIVp1PIs1CFntmyteS1lBrgCxtYAMZ7M1huw/ik3n0cSESxiSgTKGERE6uae",
+	"BDOwXhSBgc9dyZ2dAdDYQUqBkLtUWGsr8zAbECDaoh0oD3g38ERaov7+HNkQ957R0a4oi3IUsTzEu722",
+	"a9z1WCzx1ZfE73NoeA+H2QzkexuYP9zdzc3KHJ5bWYASqHtFJKCz6R9HjPe26uz2ZQ5e+Gi8O0FdIu/9",
+	"C+qd760DOMdL9niZvbN2OlalX5XORxFRu3MqukDskEjpD8I2f9lCii0NZ6VEofIN6EILuldzEziU6mYW",
+	"ikcgwgSPtWbbC8r5RWev30ENCBzOdnCwvH6JYvoV4DWobQQ5PmZmkPxgvIEmyiI6RgrA2WIulQWeVx4Q",
+	"6As/D+zuBJe3/0ESgO+dD081M1W4j7PSvnJhyk3l0Gs2mVemJKQTGmquk6hb0tSskx1kxXIve00gQB97",
+	"Bil+NSLPS936pNT4L9onUltNIzJkab3bvqxN1bAS+VHX2VsDm1RR3k1yQyPCQrItT4jhAff2becYucxb",
+	"7/JEOmnbtCnFLLa9JVeUJ0QJGhY2AUEmREDBOJMAlhMMwq1drtfuHFZ2mwQOrxvjLU6pqSRm4ue6GIU4",
+	"JizCAkV47oy1ZRXCRc9C3ZHxRPDEVI8bK66/VyjR18STr9CMZ0L2+kNW5MmZGn7fEg6l716aqv7P80J2",
+	"RwijN5SRi9xTY/LjkjQ2OZ+wFBiNM4KgyjgAPUrF0yHrYkNXPkFYoZhgqdBTlFCWaZLry5cy9HSAEncV",
+	"jyMqFWYhGSVj1FUC35A4JlGAvj27QD9SpfSMp4wLEnnD/kpaD5Q9b2nDrcfaVooD+91tW8QXXk8yTgn/",
+	"2zXB5DQl7BZ7TyBQajuY/mW+NKwhHXcFJb6x2+1221yPEBZwL1LTyaQVcrJo9guqVNNK2OYe3I8PKdpL",
+	"BLw7d32zIM1lSdHK0pjjSDPWBApz3FByi7rVAkt5SiIjt1pcLU8dKJhku0UkvHloOaV2paC7/l/kEPK7",
+	"RbYvFrSML7ZY2QCXDP8UXk4MCf2YIwsJI8cQblB9c9ny6hKegQlW4YxEiHFG1mGRHVY/+JVB7ljpoOCP",
+	"ZTvqfUQti4aovTx2tDu1UR4kNqK+0p2GSJxlqv6oNg+sWy6uUffP//xf/vyf/rnnUg60AnxLWcRvW6sP",
+	"Tfu9Mp30udZXYt+2r8orNV/G2wkhgb4QXnh2gtIcXltzESTcarVqB0pUstQ1/fbBnKJvt+VUzjG5cy40",
+	"RG1EQ07Ivq2gQ81ilqckv52/KFq3YaBTFm2FeU5tyYBSEUk3D8SgkKkXkbBxq5euY5uBr/ko3qDX4q/b",
+	"3f4SdbpPBk+MqqBVg2bsRp/NV78I3es8Y4rG8D535YxN4SUkXZF6V4mnsfZnH1mHgrF9W2doMdfj0r8l",
+	"ijgETYUzTJm3ku3CJu4iUc4N8EDYkPfGPm+IKVwdxwRPM+IqxtbqoplcHnyL56jbCggyIWsaed/OfzXz",
+	"blcWLFh5G1NkFnWNhOzHBN+QPU/GlW/v3ujG95cNtR0LhJ3vvdgfygS6pxSrnBFgJ/PMyEYuqF4L3qiX",
+	"9zdExDhNXb3GfAhntdA6rivAboYtVYpEY/jViJtexv2GTOgyrXZViKU0xIO8UCpr9FUqp9tRvk/kNchy",
+	"sxldiCfWuzTD8QRFeC5XivGqHFgZZ1iVBZ17OlJLjtOWjMX14jf1Q5Vnt82oVNxElm63UKx/L/ZdDfMt",
+	"m3K+t93+UnbTzWcbOo/rqwT1VNnOVUciwdckS9vejW+h9a+XY/NYFQrd9+2oN3MvS7dyP+qOY25oECA6",
+	"gSgJyOgoUt6v5gV6yZTwiVa8kMhiA2OCUUxviAHZgscVJKlj3YHR0XJBM2Q3REQ0NAl7WsnDsTSwojlA",
+	"YspjGs5RN8fzhF9QIi0Lj3t6buGMhNckOkY3lMf2EeZKJx8e2rJrQyYVJP+HPCJHaGw6GP2UcYVH5FMI",
+	"VevHxlMdEYVpDJZrEy4ErWCeM36LkiycmZJaenRAaAiGzPWoOB/xOBoH+RgpEZRHozDmkpR/T9lokqlM",
+	"EP07R5+Ru8PHhhYlqFM1I2zIBM+Uqa8PiJcW8VEGFd0FKwMEAu9nVSYpzhTfs+1g2yxMhQHQdLMYsu5Y",
+	"t3Tlo6MjBJlDpXsi5ALAo9xu9/roPStV2F5ogLqSZyIkbv2AvMNDSFiORliN0e/Q2OC0wq4aA6cplWY6",
+	"oMp1KgugWQKvuWZcmsrh3JE6VhnjQfSx6irvQSHDKKHSwuNanBK3zf/6T//tz//wT701b6EWmtniVt6H",
+	"QL9/3WxRpN+LdubbkO2pZ1UCHg4G1ijjNJhugWtkiuojzhBGbnyGOCO9Y4jANOX3nWSsvNDqpfwX32hO",
+	"efrlMNOOVcMaN606loyronBFc+AUZJqW26IX+BojU/C4m5eq1/eU2YsgL6ku9c4m8xJ7m9oZZveNJwnF",
+	"mEVyyGZEkCBPc6XwXYzZNMNTYi5rra/E+RkyXkb0uoyzG2OpbA2ln2d7z9/1+hDwhccoxEJQIofMIfFC",
+	"DgXcsDDJ7tjOcUT1xd3v93tBof1ck7m0t5OcoRmOmtCW387fVYj6QGUZKzsLNmp9VtCcNFVkzJgwJYwK",
+	"RvfnxO7o5JSp1qRWv2ZX/BNK8XQbrqi3c0R1f1UdughdR4YiptRF6SBVz0zjadrXH+/hOG72dL/F4vok",
+	"jmscc77jal26/5M4bk7o1dPaivqgO7Jp6hXhAalMM/2AEIJqDVZyNMECWQZcl9Bmn/bMPi3VKT5Ay+d2",
+	"Q3dG4fIwXvjObCsBGK/08wQziAJN6ifeVPEABu46/8gVjqYV51pbCtsgHFPYbot2G80gVe7fNfOXx/KG",
+	"bM5IhZDbOgWcVfs10rhLI5KkXEEiqcksFdJKagi+8KDEN++Zfhrqr9raet7b9r9ae5rHqtHovu09bku3",
+	"YvA5sQHrh09MwPox4uu4SPK5VHRw99uVjpIaJXf0OK+N8iDP8/pK7+GBnu+N4ujKxNNMGdXP9O4VmXAB",
+	"bhQ8UUQ4eDhE1cpH+4JAafFs923z/ZzN+3+6e07nvbzd/fuya+fKL2tnd/yOrm/tqqOSYilvuYiWhLUC",
+	"osSZa7cb8VcdZK2iUb7ASugt2h6cRvWOsbNEXUFu+DVx8GkcsrQkgbziist3ISownXHFZTN412VRmEcy",
+	"OpmYF7x+1hYFQ67m+v3f/buz028DdPbuWy0pvydXZ8fo1enr5/uvTl+/LNWBNgf8ycHTIRtnTGapge4a",
+	"0QRPyUj3PD5CIU5VZmRuyJnmJGM50LPVElqP1QuMK8OY4iX9mSArqSMScs2DgSmfhvCQMS4SHIM819+a",
+	"ctFIzbLkimEam0mZh1ZCFI6wwnm1QqkETVMSBZUiKHo+p398/RKFMaaJRF075yHTXA9pYQEKcUIE7sGH",
+	"tzMC+1IsxBjuKlFyvBCSthhWdyyIptv4qDClAMUDxMWQ6QMnQpKqDMd7MyxnJkXAZbA9HoDbP0AAYgvv",
+	"GsrCOItM3TghuJBH6MnBYzS2G8D5KMZiSsaoazZWj5LSTySWvQA8ROOQC5GlymzZ2P6y+FwmOI7HAXo6",
+	"eIzGV5mcj20G3TlRYr53oi/RceFrsexF5ZClgoeaa6EgGDdPM8OhfXSiFA5nFkRNZYKRCI1pNEZYojE0",
+	"GtFo3EcXVv5UiWWRqw1VhuygSPXrYt2fmNvLHZvM9Rxo2A4mS9tmjaZIX095vtjhYOCzZ32A5J+38zP9",
+	"ZedXQDRb8gmo4dU20tgkZda2D/LPBQkJU/Fci9OtVqBqms6Jg6RPTYug83TweMmwqRHdayZBFgJ/8TFd",
+	"PQVgkzCF0exRIdFxhX012ab0BorihxyMywCGY86hvgos9JieVOk8VmdrmYMyRaZE2HybO15g5iRoBcEJ",
+	"cWxPNNe/BF+YdWcYR0U3PxE2tnGseXfcWxXJaEi1b9LullxtZx8uS9eX4mhsPhllIrYSi3zCoYrnaGyJ",
+	"NnY3zNiUuJQjrEycNINbuVw1t5iJq/CTxkQR66d2SYFOOglS7CiK6TVBnp7GS9y2RsIYIu+qWlwxwlp6",
+	"0cEuZuA7LZbFPpy/2UbBQqU5D9uiT3bDNJtosQ/uFOyqqWpO+nD+pmcyPGXMbw3op5i6jZYtmXb167C4",
+	"SO5bNp85GbiDd6BZvr1K5YwLtRcbu7ah8IfzN3IXeULeI7pl3+1z0y3Ax4ESUtYo4IozErFrbczwK1CW",
+	"cQwleL/OJRNABbHp2CV6GFjaWyyHLBcoUOvCaEnQhdTE9gkT80y4pZIcoycHg3wQfIVZxBmJigK/8Ich",
+	"MxEkjkyR0zExoD9AhI/UO/VImgrAc6+4sl8vCqwH4+df7/SNcyHNhHMpGc+Li80ydWGfX31xm1KTK2zu",
+	"Z7bVfZjat4ik0WC4t0F9rS33f7Dtm3H1IWisdX9AzQvzzW79ADBSY71hu6lbNv5bjmo0+TuOWx7iaR6o",
+	"j2xFvVTljiWcqRkXVJkc/m4lOq93jMZhTAlTIwjSg+Lr8GBEBiwRUWVUQcsCQ0YlGrsiWGNEGbTCBiJO",
+	"KbgMFQT1U60qM2LsERDG4cBKbJgjiaYWcsdBi48RzxR0aCveFb3mUaldA0CBhSZVbVQXzDnBotdH5w6w",
+	"HCtFklS5Ml6wvHL0KmbRkI0Z+aSgejxncowUieMCgdPV1Q0xQxH3PN8dFWGvRvDgX7xFYeQhM68I9x4P",
+	"bMgjtnJT02ypBq2/3pXurPt+oBL0Zl1LX9slC1RqWm/5hd00hXfkthjxziZSEl4jCkiKPFOFgRKnqffQ",
+	"l68eOduDwj6ymh29KA2gFTL4T9JhXl3xaB5AjBCYiaCSlXSlOM0nFsdLT4xPQKE1RkiA+0Mxn8r+kOVJ",
+	"vK/RjMcRYhzJDN7I14T5eNfla59lcnapG+2Mf23/52SysTXcFJ2OtvI44ynEkZmXO2ZaXCocxzYZOuZT",
+	"nqmgFtFhrYZ8MlkWDhAs1z4sHXaKTJeP0ohMZ6awnetSi+Ey+WQ5GlA/AZK5pfVSqjW8fnAcI6ysbV0P",
+	"Jc3D2ljEjYTOowIvXnyHZlA+VZ8Tg7ZteB+NU8H1tSLGNrgfCoIwEut/D5k5llck5mwKPNEdT8JkjK7m",
+	"yJLoGN0QFnHhvpPmaGGJxrNEjgM0/kQxT6j+F09Trv9/Q2/4GC43dzEPmXUCEBOpDywIyQMlW/YMwwwT",
+	"FHI2odMMMOHQiZUdJepezZHkCeGMmIBLa17q4iGTMyyMGm1ueuPUwSEEaRW/MF6CHtInC9adEBA9VNnb",
+	"T874rbVeC3JDeQY5GOKRHLLKHvbR2MSGjlGX9Kd9NIboT0i2YHsfLsY9lFJXxiSPKfUETvXR4eDA4Z/o",
+	"BeuH462b2uFgkIctTwSRM59Uc8X571GuPUjif7E67+0M9DHycruX8dJRHXNuBeDIdGZA1utyBvgAjn2p",
+	"KslCdb3maK0cq7LBvsspq2qmUH7AhNFXELaoNMHzi4g1qaA3OJz3jo2xxNWZtZXlKBuykoYNeqd5mTM+",
+	"gs5GRWdjrTbvSaveYpQCIGXXlLWmCYEsnhkWSUyk9B+KkIvo7dyhR+7iOEDfZQPr/Z0FGPoeauRYI/G3",
+	"ZxcWBjI1fBJlwtSQdVhOS80VLe21f/nW2hNryLEWW4th9SivFwiJdFWPdZGXcN8G3Vq+41JLOrQ4g4zJ",
+	"3caKwym1A/k2yv5lS3V2bd6ic6K5lFDYjzVRgQzyd0wmCrQxqHBvAkzsTC1SsUEZsCNBoIeFCPfD+dQJ",
+	"v30pVqH5g1zs97frrnaDWrn7x6gVlE9+hlaZY7V40012f4bKw9zjCUq4InvGpNR4jKqCy3eMxkpkUo1M",
+	"D2MIixOAnwV2g4zGao+yPI18D1rn40U8lPvwq34S9Y5c3aT8TF4TkpozOWTuUAZgzWFKzFHGIiLQ2GaL",
+	"j93JlCZ/xPxaLzWLiS3DJAjoStJmh5kefdrIxeLu78hq9oDH+L4Yr+EQNzFg4DvJHh2lhT/l35Y3xWn0",
+	"26pRTNW2uvrVz7NlP4/tqR4saQR0SSf1KKwrnUH2/PyUYYGZoowsPUK/L5o9VPqPsTNviVUFwZKz1pxV",
+	"LP/cfNjYcUpZUw3sZ0/uUjg8ZyW9O3oMwrIEaril1nAkeXxDNA1wHJeiH++l3HZBoKZTUbTIw4u3oc0U",
+	"lfBNxLLFlqERQd2MXTN+y0xpKQElvoz/Ivf7BYV9RKsbgXNmRFTiKyh8YZIj9Q9L0eqLY7QviAPGaY7y",
+	"P8/bVA7WLtSLMuvmE9sxuLhnzIZEyq1ZPE7t0pA+DuinRWazHlVj9jUxJwAnY/PXTPVa55QtigurGZkD",
+	"6k/b7bdJsHAYtxxkNbYMPUops5HymrWvSMgTItG4pBmMH0lXUQ3UYDPjY5R3oQ+D7UP/M+8E9Gx5PGRj",
+	"xtUoPyi2admaCOj7MVgcSzALx2hsBbU7Q2PUBdcBYfBjz/rL88nqgzc+KqFJwUaZsAHT1SNpsz1gb8u5",
+	"CcbfjkI9gLDpzEVHt1TNhoyqfhUHxEnKcWB+H2Km12p/bQLCimOPYspIg60SPrjXEwwjLi1uOtjVuNmS",
+	"M5z/dQuvBFgiwp4zjLoJTvMqEVaiW9eoYycw1U31h9brbPJSHFMgqgx/LTvNUDJuqTp0QRV5CMyOi+xK",
+	"VkpBgb7gR+r4qUkPORgM7lc50NRqUgsMJbeA+UylMrX+fLWzl1SQ0BPY0cHVXT9IajGsaacFIkxPCJvA",
+	"qTyd1YVZyaYaw7BDK4s8mICPfGdWhVyY5ttYlunJLaurl2RfTBDYcgweZ45izqbGTw0oebZJz8N5TUZF",
+	"/9oGO+cA8/vtlKsHIt1Lpfodn9EHqVC/4x1ylektJ+cHs1Lf1KBzgmsjcFFeoZA2ENuF6lNFHsnGEvWu",
+	"BpieXILZkpLh7q323DXcpaO1OlbT7ZNPZWOCkzATVM07Rz98LJP/nQmXzQukHSFHHq2viEw/RHA4QxGJ",
+	"6Q0xfnutPONQq+cxiaakBr2woKUsEH7/c5hEI6iVZkMGPKUXU6xmhY5gPujU+b6sOKRYKSL0p//hh5O9",
+	"P+G9nwd7X3/8fBAcPPvyNx2vIuG/bmtbcrI7//7iQJsH82m98y5XS2v+MAEXgJEK0wbjODyO2/AAuVle",
+	"LcvR5PTGlqHYJeFhkG8eQqhWZtAcZ3EBoTL3sKkWxLCrMI2nYGsIkMn4jAma4JDIACmcpEQEKOJc6Ldn",
+	"SKIASSW0/Ba9YxtlAHLbhAmRqBVLzAgW6opgtZorXuVNd8sYxTgPxBf5BM7tSP6E6FwG3wePvEY4QRgg",
+	"srsTKpJbLEhg4ARlgBKCZabvhzDm4TXik4kkLe+FRdgL/+6vTtsH2IP9H1MyrZJ8dV7+vT57qgt6yHOf",
+	"5XngxrFp0sQAlOOKR/PeMYCiwpOJWi0MWrosUXMpt9jiwvvpNxmeYsDIJgmiEv2YaZZG3FTa5LfMBOcD",
+	"ThdE+iF92YkjNLZA2+MAjaPMbAcBIHQqkSQ/oVss83wUE87bC9C4ZLEZo25hiT9Cd7fE94asmurTLUx0",
+	"R+jKIuHpTsuDHMNKBb7NaQCzomULcc+YGi06PFhBh6xIStSCWNq8HshXcDZi3aOE2xoWcAQwxCYVYoYV",
+	"mhIl9WxsvwYE18ArqnBmjFDBkLlgyHjezy2neS4Vw5qvIGLZ5mOVTa2PJJQdR92hlpXP9gYHe4PDy4On",
+	"R4MnR4Onww54CM9fPkePHz/+2mfAzM9L7h/fpfCHUR5UK7D5SVorkF7HLRF7wCfCtbk/QWG4gk9ye0M3",
+	"S/VT4ekgGAwGvQAVOaaAQmxYINCnsd1tYKrvNoI3f0/VjGcKjSVlIbF18SYQLQMfou5Y/2Qx/49QJHgK",
+	"MfYGNVgSpnp99L0DxbXdVNOuhswchqDmYwkNgBSCb/QfuSRlM0sc81uHqTQWJr/GTgTq85unrrGIDll+",
+	"OGxOn0EhpMysBs5dr49ect0rMml7IRhmXV1AlsWxxbuA0CO3lgkXSDeHo7jsPJ0bUreqfQ99N1lqnx4c",
+	"blL8vmRn9g0Zg3HZ61t+OhgEegI0yRIwFOsfKbM/Bov51R/v4dhacvo8D4Y174b03PqsVpnWcSV4v6h0",
+	"sr979vpdAHePVu1dSWxBJkSA/aUXmOs+IrHCrQ5uXm59tSZnwr4vi0LLu5Tnbph1IukPdjYLp9r9EpS+",
+	"q4VS+Q3OUsC0o+TWJElhhhZCL1uwxfL4/Dqd7sPo5sZ6gRX2Jva5uex+TyJ+y8yusAKiNt8Vezs5xdN/",
+	"pL27cZcA/mILaaWIc5VIv/mNqacwrnzS7/fH5fo/JtPgN78p4OglCQWxecEFIoqd+b5WZG+0Mn80ZOM/",
+	"7r3A13jvBfxt7HQKRCOtzNs/XtKESIWTdIy6Hxj95OA5Sk3ecbgeuwfP/uXv//HZE8QnQzYubIWjvY9j",
+	"l6VuUP5K317QKcNQ7wj9DmnqixBLgmbkE3r19uT53sWrk8Onz8zqrskcXbw62Tt8+qxrVtmDSOMhG789",
+	"vXz1/gUaDhk6O7l8Bf+4fP329OLy5O0Z/PTu/bvnp/CvGfnUdd3AY6w3Rl34yqZc/v/cXV9v2zYQ/yqE",
+	"XmZ3tuP8QR+cJy8JsCLtWqDFugcNJm3RNhGZFEg6jlH0uw+8O1JKLHnBkKzY3mI5okTemfeH9/tdXF4v",
+	"7Er6+nALzGiu0RCHqCEujWMbY8Ht16zm3EvIbMJLYgCPwErgiNSmkZBH2sjexfg019x5UWIYgEs/CG5P",
+	"VYq9LGZwF79konSGqp7D+iXanEFd44HyDFe0QW6Ce4zqcs2VvhelKmZpAH7JLsbnh9Ub/cuaZGchbNDI",
+	"KDuYF2gIH+U611/WUBZSIOpLlCE4CVce5KZqINWpVXzkdYAJAZwzBVDYnovtrNErWreF0KyUwmpCwgYX",
+	"DHgU2N5s0+I6xv04aurG9ZEkiEKwNXx9ylmPJEJUF1ghwP1Z/U2I1voDrFSBl4GHPKLG8Od4ETMyYZ69",
+	"nh+zIfOnffYz6/nz8PdZv89O2Fn6bQXlcKQRwDEBSV/lAWaH1BQPnqXU3U+OcZjaDB8z2zg+SSFC0Bxq",
+	"foUWRCHkeFmKVfCnoyxxBHcnd0SqpHyusb+ZY9fT2+ns+ub3d1c3sw/TP2ZX7z9e3c4+3958PebiBqEf",
+	"Ori07NkEXOgWXoHkm5O8IHAIEXVHDYMftxd7Ku3fXmQ/yB+Fubc5Gqg7sKu/vmVz9dMgMsEVdXu9YL3f",
+	"vnwaOr//m5rFnZyvjbk7XunyNf7Tf7pzNc2i6xjwhvYs94Jw4BCw4lPTluhasDXPpRi4xoNCFQwLhq6f",
+	"vdCFsAWLIpqgvYegm3/L4ceRZwOWZ8mS4MdCeJFn3wnMS7xajNPrDlXBcw2gNzhVYqpoNDgymlgOgLxr",
+	"wgqZEoSYWAzGPY7kO5yHFKsTtQ7twPG2ZJMm7P50kG/H4/PFXDj59uKRU2CWLM9UMUpPGQVznmdwg+TB",
+	"X4hZg0SBmetIu4puEub5+G7t5GJGtJX0lSLiEwD7ocwBXD1i02CzhmcPD9Gy9IwNl2RNvTtmro8wQW9V",
+	"fIuVNTulVyH2E3tqbTVHDohC7ImueS3KZTC5SDaWzn1I6rIgak1b5nqzdZ7NJVt7X7lLJorCSuewTRWA",
+	"ur0csNKYai7I8yiVvhtiPlFLvzP27rH/sdWldK7hteQanGJkehgxDhoBBNaOI1gS6EOpL2aPg2kaNdLH",
+	"5Ey1XYr92AYAMMdrqbUbpJ5hxxrBIVrjs1kuS6UlDwaaVVYug2JFlos40BsOlYD8zRE+UfrhvFKcTKP/",
+	"kAIwenaq9zpGgdDoRoCa/5KcCOJgE0RCBLEP8fDJxylzeweJ9CP4zQ52hGi/nllO1pT2v0figyO1rMNl",
+	"iCe2soglIAqZTYILZyWkV6sQEDx/VbqLzTpn/uIG9phxfRGc/oE2Pcui/uNQ/ZGKndSSeo7LVFvs/4Xv",
+	"RNPZd/lQU2LJexEsR3AwaLX3kX8vFnqT5Dv78SF2CjlKYoyJDbPO2O0vsXA6mfTXUqDHzvy3bC6FlXa6",
+	"9evg2weJoYXFIbe2zCbZCUiS3uPpnvSrFKVfUwJBFEpL5+pIyVQO9EVUFZsrjKlaw7D3ZgXV73QfNMsY",
+	"ZJG0Cdh48MbD6vNrWQnrN1RB1EiFayRQrP1benJ8N7tqqWUHJruhwkNoaHIxNFvfQNIlGOVBh6qwGTJv",
+	"hSob4ksTKlpL5z9hNcQgq8lPUD2sWNylkDVC1Bng0Z/MI6GPD0f/QA1Vq3SUCt33nwxg6xZqjTZZBRFO",
+	"pAapXev/Tg+RXmhuHuoJ66d9RLduHdn4gIAshXkdUjXG1oHlU7wlVHLD61XWeLMwJY7agrCiB/z5/a8A",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -113,7 +113,8 @@ func New(d Deps) (*echo.Echo, error) {
 	}
 	limits := map[string]int64{"/v1/employees/import": 20 << 20}
 	addPhotoLimits(limits, d.Attendance)
-	e.Use(requestID, s.accessLog, recoverer(s.log),
+	addTerminalLimits(limits)
+	e.Use(requestID, s.accessLog, recoverer(s.log), s.terminalAuth,
 		exceptMedia(bodyLimit(d.MaxBodyBytes, limits)),
 		s.validateRequests(router), s.authenticate)
 

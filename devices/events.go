@@ -35,7 +35,9 @@ type Event struct {
 	TenantID        uuid.UUID
 	DeviceID        uuid.UUID
 	DeviceName      string
+	DeviceSerial    string
 	SiteID          uuid.UUID
+	SiteName        string
 	Kind            string
 	Type            string
 	PIN             string
@@ -113,7 +115,8 @@ func (s *Service) StoreEvents(ctx context.Context, d Device, in []EventInput, re
 			return fmt.Errorf("store events: %w", err)
 		}
 		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
-			e := Event{TenantID: d.TenantID, DeviceID: d.ID, DeviceName: d.Name, SiteID: d.SiteID, ReceivedAt: received}
+			e := Event{TenantID: d.TenantID, DeviceID: d.ID, DeviceName: d.Name, DeviceSerial: d.Serial, SiteID: d.SiteID,
+				SiteName: d.SiteName, ReceivedAt: received}
 			var det []byte
 			if err := r.Scan(&e.ID, &e.Kind, &e.Type, &e.PIN, &e.OccurredAt, &e.DeviceLocalTime, &det, &e.Raw, &e.PhotoID); err != nil {
 				return e, err
@@ -177,8 +180,8 @@ func (s *Service) ListEvents(ctx context.Context, a org.Actor, deviceID *uuid.UU
 		where += fmt.Sprintf(" AND (e.received_at, e.id) < ($%d, $%d)", len(args)-1, len(args))
 	}
 	args = append(args, n+1)
-	rows, err := s.pool.Query(ctx, `SELECT e.id, e.device_id, coalesce(d.name, ''), coalesce(d.site_id, '00000000-0000-0000-0000-000000000000'),
-		e.kind, e.type, e.pin, e.occurred_at, e.device_local_time, e.received_at, e.details, e.raw, e.photo_id
+	rows, err := s.pool.Query(ctx, `SELECT e.id, e.device_id, coalesce(d.name, ''), coalesce(d.serial, ''),
+		coalesce(d.site_id, '00000000-0000-0000-0000-000000000000'), e.kind, e.type, e.pin, e.occurred_at, e.device_local_time, e.received_at, e.details, e.raw, e.photo_id
 		FROM device_events e LEFT JOIN devices d ON d.tenant_id = e.tenant_id AND d.id = e.device_id
 		WHERE `+where+fmt.Sprintf(` ORDER BY e.received_at DESC, e.id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
@@ -187,7 +190,7 @@ func (s *Service) ListEvents(ctx context.Context, a org.Actor, deviceID *uuid.UU
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
 		e := Event{TenantID: a.TenantID}
 		var det []byte
-		if err := r.Scan(&e.ID, &e.DeviceID, &e.DeviceName, &e.SiteID, &e.Kind, &e.Type, &e.PIN, &e.OccurredAt, &e.DeviceLocalTime,
+		if err := r.Scan(&e.ID, &e.DeviceID, &e.DeviceName, &e.DeviceSerial, &e.SiteID, &e.Kind, &e.Type, &e.PIN, &e.OccurredAt, &e.DeviceLocalTime,
 			&e.ReceivedAt, &det, &e.Raw, &e.PhotoID); err != nil {
 			return e, err
 		}

@@ -14,8 +14,8 @@ func (s *Service) Touch(ctx context.Context, d Device, ip string) {
 	if d.LastSeenAt != nil && now.Sub(*d.LastSeenAt) < 5*time.Second && (ip == "" || ip == d.IP) {
 		return
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE devices SET last_seen_at = $3, ip = CASE WHEN $4 = '' THEN ip ELSE $4 END
-		WHERE tenant_id = $1 AND id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3 - interval '5 seconds' OR ($4 <> '' AND ip <> $4))`,
+	if _, err := s.pool.Exec(ctx, `UPDATE devices SET last_seen_at = $3, ip = CASE WHEN $4 = '' THEN ip ELSE $4 END,
+		offline_notified_at = NULL WHERE tenant_id = $1 AND id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3 - interval '5 seconds' OR ($4 <> '' AND ip <> $4))`,
 		d.TenantID, d.ID, now, clip(ip, 64)); err != nil {
 		s.log.Warn("device last seen", "device", d.ID, "err", err)
 	}
@@ -67,7 +67,7 @@ func (s *Service) UpdateInfo(ctx context.Context, d Device, u InfoUpdate) error 
 		fp_count = coalesce($8, fp_count), face_count = coalesce($9, face_count),
 		clock_offset_ms = coalesce($10, clock_offset_ms),
 		clock_measured_at = CASE WHEN $10::bigint IS NULL THEN clock_measured_at ELSE $11 END,
-		info = info || $12::jsonb, last_seen_at = $11
+		info = info || $12::jsonb, last_seen_at = $11, offline_notified_at = NULL
 		WHERE tenant_id = $1 AND id = $2`,
 		d.TenantID, d.ID, clip(u.Firmware, 128), clip(u.IP, 64), clip(u.PushVersion, 64), nonNeg(u.UserCount),
 		nonNeg(u.PunchCount), nonNeg(u.FPCount), nonNeg(u.FaceCount), off, now, pb)

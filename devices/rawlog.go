@@ -138,19 +138,24 @@ func (s *Service) Prune(ctx context.Context) (int64, error) {
 	return total, nil
 }
 
-// Run prunes every interval until ctx ends (daka serve runs it in the
-// background; several replicas pruning at once is harmless).
-func (s *Service) Run(ctx context.Context, interval time.Duration) {
-	if interval <= 0 {
-		interval = time.Hour
-	}
-	t := time.NewTicker(interval)
+// Run does the background work until ctx ends: every minute it reports
+// devices that went quiet (CheckOffline), and every hour it prunes. daka
+// serve runs it; several replicas doing it at once is harmless.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
 	defer t.Stop()
+	var lastPrune time.Time
 	for {
-		if n, err := s.Prune(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("device prune", "err", err)
-		} else if n > 0 {
-			s.log.Info("device prune", "rows", n)
+		if _, err := s.CheckOffline(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("device offline check", "err", err)
+		}
+		if time.Since(lastPrune) >= time.Hour {
+			lastPrune = time.Now()
+			if n, err := s.Prune(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("device prune", "err", err)
+			} else if n > 0 {
+				s.log.Info("device prune", "rows", n)
+			}
 		}
 		select {
 		case <-ctx.Done():

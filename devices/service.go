@@ -37,6 +37,9 @@ type Options struct {
 	PublicURL string
 	// OnlineWindow: a device seen within it is online. Default 3 min.
 	OnlineWindow time.Duration
+	// OfflineAfter: a device silent this long is reported to the OnOffline
+	// hooks. Default 15 min.
+	OfflineAfter time.Duration
 	// CommandTimeout: a delivered command with no reply after it is
 	// delivered again (same id). Default 100 s (10 × the ZK poll Delay).
 	CommandTimeout time.Duration
@@ -84,6 +87,7 @@ type Service struct {
 
 	mu        sync.RWMutex
 	alarms    []AlarmFunc
+	offline   []OfflineFunc
 	replayers map[Protocol]Replayer
 }
 
@@ -106,6 +110,7 @@ func NewService(pool *pgxpool.Pool, orgs *org.Service, att *attendance.Service, 
 	def(&o.SignatureWindow, 5*time.Minute)
 	def(&o.ActivationTTL, 72*time.Hour)
 	def(&o.OnlineWindow, 3*time.Minute)
+	def(&o.OfflineAfter, 15*time.Minute)
 	def(&o.CommandTimeout, 100*time.Second)
 	def(&o.RawLogRetention, 7*24*time.Hour)
 	def(&o.PendingRetention, 30*24*time.Hour)

@@ -66,7 +66,9 @@ type Template struct {
 	EmployeeName string
 }
 
-func templateAD(tenant, id uuid.UUID) string { return "template:" + tenant.String() + ":" + id.String() }
+func templateAD(tenant, id uuid.UUID) string {
+	return "template:" + tenant.String() + ":" + id.String()
+}
 
 // StoreTemplates keeps templates a device uploaded, sealed, as enrolments
 // pending an admin's review, attributed to the employee the PIN names on

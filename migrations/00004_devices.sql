@@ -38,6 +38,8 @@ CREATE TABLE devices (
     clock_offset_ms   bigint,
     clock_measured_at timestamptz,
     last_seen_at      timestamptz,
+    -- Set when admins were told the device went quiet; cleared when it calls.
+    offline_notified_at timestamptz,
     -- ZK command ids are per-device counters ("C:101:..."), 1–16 characters.
     next_cmd          bigint NOT NULL DEFAULT 101,
     -- Native rosters: a change of site makes the next delta a full resync.
