@@ -85,6 +85,50 @@ func TestApprovals_ConcurrentDecisionsHaveOneOutcome(t *testing.T) {
 	}
 }
 
+func TestApprovals_AWithdrawalRacingADecisionHasOneOutcome(t *testing.T) {
+	t.Parallel()
+	env := newReqEnv(t)
+	for round := range 3 {
+		q := env.file(env.e1, makeupBody("in", march18.Add(-time.Duration(round+1)*time.Hour)))
+		codes := map[string][]int{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				var r *resp
+				what := "approve"
+				if i%2 == 0 {
+					what = "withdraw"
+					r = env.do("POST", "/v1/me/makeup-requests/"+q["id"].(string)+"/withdraw", env.e1.Token, nil)
+				} else {
+					r = env.decide(env.m, q["approval_id"].(string), "approve", "")
+				}
+				mu.Lock()
+				codes[what] = append(codes[what], r.Code)
+				mu.Unlock()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		r := env.do("GET", "/v1/me/makeup-requests/"+q["id"].(string), env.e1.Token, nil)
+		want(t, r, 200)
+		status := r.M(t)["status"]
+		wantCodes := map[string]string{"withdraw": "[200 200 200 200 200]", "approve": "[409 409 409 409 409]"}
+		if status == "approved" {
+			wantCodes = map[string]string{"withdraw": "[409 409 409 409 409]", "approve": "[200 200 200 200 200]"}
+		}
+		for what, want := range wantCodes {
+			if got := fmt.Sprint(codes[what]); got != want {
+				t.Fatalf("round %d, request %s: %s answered %s, want %s", round, status, what, got, want)
+			}
+		}
+	}
+}
+
 func TestApprovals_Batch(t *testing.T) {
 	t.Parallel()
 	env := newReqEnv(t)

@@ -60,6 +60,36 @@ func loadAssignees(ctx context.Context, q org.Querier, tenant uuid.UUID, ids []u
 	return out, nil
 }
 
+// assigneesFor reads one approval's assignees and, in the same query, which
+// of them emp stands in for at now: it returns emp followed by those
+// approvers (what actsFor and involves take).
+func assigneesFor(ctx context.Context, tx pgx.Tx, tenant, id, emp uuid.UUID, now time.Time) ([]Assignee, []uuid.UUID, error) {
+	rows, err := tx.Query(ctx, `SELECT x.step, x.approver_id, x.via, x.assigned_at, x.decision, x.decided_at, x.decided_by,
+			EXISTS (SELECT 1 FROM delegations d WHERE d.tenant_id = x.tenant_id AND d.employee_id = x.approver_id
+			        AND d.delegate_id = $3 AND d.starts_at <= $4 AND d.ends_at > $4)
+		FROM approval_assignees x WHERE x.tenant_id = $1 AND x.approval_id = $2 ORDER BY x.step, x.assigned_at, x.approver_id`,
+		tenant, id, emp, now)
+	if err != nil {
+		return nil, nil, fmt.Errorf("approval assignees: %w", err)
+	}
+	var out []Assignee
+	me := []uuid.UUID{emp}
+	var as Assignee
+	var delegated bool
+	_, err = pgx.ForEachRow(rows, []any{&as.Step, &as.ApproverID, &as.Via, &as.AssignedAt, &as.Decision, &as.DecidedAt, &as.DecidedBy, &delegated},
+		func() error {
+			out = append(out, as)
+			if delegated && !slices.Contains(me, as.ApproverID) {
+				me = append(me, as.ApproverID)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, nil, fmt.Errorf("approval assignees: %w", err)
+	}
+	return out, me, nil
+}
+
 // actsFor returns the undecided assignees of the approval's current step
 // that emp may decide for (themselves, and whoever they stand in for).
 func (ap *Approval) actsFor(emps []uuid.UUID) []Assignee {
@@ -118,13 +148,8 @@ func (r *Requests) decideTx(ctx context.Context, tx pgx.Tx, a org.Actor, id uuid
 	if err != nil {
 		return fmt.Errorf("decide: %w", err)
 	}
-	as, err := loadAssignees(ctx, tx, a.TenantID, []uuid.UUID{id})
-	if err != nil {
-		return err
-	}
-	ap.Assignees = as[id]
-	me, err := delegatorsOf(ctx, tx, a.TenantID, a.EmployeeID, now)
-	if err != nil {
+	var me []uuid.UUID
+	if ap.Assignees, me, err = assigneesFor(ctx, tx, a.TenantID, id, a.EmployeeID, now); err != nil {
 		return err
 	}
 	if !a.IsAdmin() && !ap.involves(a.EmployeeID, me) {
@@ -247,17 +272,18 @@ func (r *Requests) finish(ctx context.Context, tx pgx.Tx, a org.Actor, ap *Appro
 		if err != nil {
 			return fmt.Errorf("decide: %w", err)
 		}
+		var pid *uuid.UUID
 		if outcome == StatusApproved {
-			pid, err := r.applyApproval(ctx, tx, &q, &a.EmployeeID, now)
-			if err != nil {
+			if pid, err = r.applyApproval(ctx, tx, &q, &a.EmployeeID, now); err != nil {
 				return err
 			}
 			if pid != nil {
 				details["corrective_punch_id"] = *pid
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE requests SET status = $3, decided_at = $4, decided_by = $5, decision_comment = $6, updated_at = $4
-			WHERE tenant_id = $1 AND id = $2`, ap.TenantID, ap.RequestID, outcome, now, a.EmployeeID, comment); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE requests SET status = $3, decided_at = $4, decided_by = $5, decision_comment = $6, updated_at = $4,
+				corrective_punch_id = coalesce($7, corrective_punch_id)
+			WHERE tenant_id = $1 AND id = $2`, ap.TenantID, ap.RequestID, outcome, now, a.EmployeeID, comment, pid); err != nil {
 			return fmt.Errorf("decide: %w", err)
 		}
 		q.Status, q.DecidedAt, q.DecidedBy, q.DecisionComment = outcome, &now, &a.EmployeeID, comment

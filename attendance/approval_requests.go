@@ -381,6 +381,13 @@ func (r *Requests) GetMine(ctx context.Context, a org.Actor, reqType string, id 
 func (r *Requests) Withdraw(ctx context.Context, a org.Actor, reqType string, id uuid.UUID) (Request, error) {
 	now := r.now()
 	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		// Lock the approval before the request, in the order a decision
+		// takes them, so a withdrawal racing a decision waits instead of
+		// deadlocking; whichever commits first wins.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM approvals WHERE tenant_id = $1 AND request_type = $2 AND request_id = $3 FOR UPDATE`,
+			a.TenantID, reqType, id); err != nil {
+			return fmt.Errorf("withdraw request: %w", err)
+		}
 		x, err := scanRequest(tx.QueryRow(ctx, `SELECT `+requestCols+` FROM requests r
 			WHERE r.tenant_id = $1 AND r.id = $2 AND r.type = $3 FOR UPDATE`, a.TenantID, id, reqType))
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && x.EmployeeID != a.EmployeeID) {

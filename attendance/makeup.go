@@ -362,8 +362,8 @@ func (r *Requests) autoApprove(ctx context.Context, tx pgx.Tx, q Request, emp or
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE requests SET status = 'approved', decided_at = $3, auto_approved = true, updated_at = $3
-		WHERE tenant_id = $1 AND id = $2`, q.TenantID, q.ID, now); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE requests SET status = 'approved', decided_at = $3, auto_approved = true, updated_at = $3,
+		corrective_punch_id = $4 WHERE tenant_id = $1 AND id = $2`, q.TenantID, q.ID, now, pid); err != nil {
 		return fmt.Errorf("auto-approve: %w", err)
 	}
 	q.Status, q.DecidedAt = StatusApproved, &now
@@ -396,7 +396,8 @@ func (r *Requests) autoApprove(ctx context.Context, tx pgx.Tx, q Request, emp or
 // request, the corrective punch (source makeup, at the requested time,
 // linked to the request, its approver and the punch it corrects; nil
 // approver: the policy). Leave and overtime are stored for the attendance
-// engine and need nothing more. It returns the corrective punch's id.
+// engine and need nothing more. It returns the corrective punch's id, which
+// the caller stores on the request with its new status.
 func (r *Requests) applyApproval(ctx context.Context, tx pgx.Tx, q *Request, approver *uuid.UUID, now time.Time) (*uuid.UUID, error) {
 	if q.Makeup == nil {
 		return nil, nil
@@ -434,9 +435,6 @@ func (r *Requests) applyApproval(ctx context.Context, tx pgx.Tx, q *Request, app
 		if err := tx.QueryRow(ctx, `SELECT id FROM punches WHERE tenant_id = $1 AND makeup_request_id = $2`, q.TenantID, q.ID).Scan(&id); err != nil {
 			return nil, fmt.Errorf("corrective punch: %w", err)
 		}
-	}
-	if _, err := tx.Exec(ctx, `UPDATE requests SET corrective_punch_id = $3 WHERE tenant_id = $1 AND id = $2`, q.TenantID, q.ID, id); err != nil {
-		return nil, fmt.Errorf("corrective punch: %w", err)
 	}
 	m.CorrectivePunchID = &id
 	return &id, nil
