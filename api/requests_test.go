@@ -14,8 +14,11 @@ import (
 
 	"github.com/dakahq/daka/api"
 	"github.com/dakahq/daka/attendance"
+	"github.com/dakahq/daka/internal/fcmfake"
 	"github.com/dakahq/daka/internal/testdb"
 	"github.com/dakahq/daka/media/localstore"
+	"github.com/dakahq/daka/notify"
+	"github.com/dakahq/daka/notify/fcm"
 	"github.com/dakahq/daka/org"
 )
 
@@ -63,6 +66,7 @@ type reqEnv struct {
 	ops, field, sales string
 	g, m, s, e1, e2   person
 	hq                string
+	fake              *fcmfake.Server // with the real notifier
 }
 
 // march18 is 2026-03-18 10:00 in Shanghai, the default "now" of these tests.
@@ -76,6 +80,26 @@ func newReqEnv(t *testing.T) *reqEnv { return newReqEnvAt(t, t, march18) }
 // issued then, so the clock may only move forward from it). t is nil for
 // benchmarks (responses are then not validated against the spec).
 func newReqEnvAt(tb testing.TB, t *testing.T, start time.Time) *reqEnv {
+	tb.Helper()
+	return buildReqEnv(tb, t, start, false)
+}
+
+// newReqEnvNotify is newReqEnv with the real notification service as the
+// Notifier: inbox rows, and River push jobs delivered to a fake FCM server.
+func newReqEnvNotify(t *testing.T) *reqEnv { return buildReqEnv(t, t, march18, true) }
+
+// notifier adapts notify.Service to attendance.Notifier, as cmd/daka does.
+type notifier struct{ s *notify.Service }
+
+func (n notifier) NotifyTx(ctx context.Context, tx pgx.Tx, m attendance.Notification) error {
+	return n.s.NotifyTx(ctx, tx, notify.Message(m))
+}
+
+func (n notifier) PublishTx(ctx context.Context, tx pgx.Tx, e attendance.Event) error {
+	return n.s.PublishTx(ctx, tx, notify.Event(e))
+}
+
+func buildReqEnv(tb testing.TB, t *testing.T, start time.Time, realNotify bool) *reqEnv {
 	tb.Helper()
 	pool := testdb.New(tb)
 	if _, err := pool.Exec(context.Background(), outboxTable); err != nil {
@@ -94,8 +118,32 @@ func newReqEnvAt(tb testing.TB, t *testing.T, start time.Time) *reqEnv {
 	}
 	tb.Cleanup(func() { _ = store.Close() })
 	att := attendance.NewService(pool, orgs, attendance.Options{Now: clk.Now, Photos: store})
-	reqs := attendance.NewRequests(att, attendance.RequestOptions{Notifier: outbox{}})
-	e, err := api.New(api.Deps{Org: orgs, Attendance: att, Requests: reqs, Media: store.Handler(),
+	var n attendance.Notifier = outbox{}
+	var ntf *notify.Service
+	var fake *fcmfake.Server
+	if realNotify {
+		fake = fcmfake.New(tb)
+		p, err := fcm.New(context.Background(), fcm.Config{ProjectID: "demo-test", Endpoint: fake.Endpoint()})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ntf, err = notify.New(pool, notify.Options{Providers: []notify.Provider{p}, Workers: 2, PollInterval: 20 * time.Millisecond,
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: clk.Now})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := ntf.Start(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = ntf.Stop(ctx)
+		})
+		n = notifier{ntf}
+	}
+	reqs := attendance.NewRequests(att, attendance.RequestOptions{Notifier: n})
+	e, err := api.New(api.Deps{Org: orgs, Attendance: att, Requests: reqs, Media: store.Handler(), Notify: ntf,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QuietAccessLog: true})
 	if err != nil {
 		tb.Fatal(err)
@@ -109,7 +157,7 @@ func newReqEnvAt(tb testing.TB, t *testing.T, start time.Time) *reqEnv {
 		tb.Fatal(err)
 	}
 	b := &testBundle{t: t, tb: tb, e: e, pool: pool, org: orgs, router: router, clock: clk, noValidate: t == nil}
-	env := &reqEnv{testBundle: b, req: reqs}
+	env := &reqEnv{testBundle: b, req: reqs, fake: fake}
 	env.ten = b.newTenant("acme")
 	adm := env.ten.Admin
 	env.hq = b.createSite(adm, circleSite("HQ", hqLat, hqLng))
@@ -346,6 +394,57 @@ func TestMakeup_RequestIsApprovedIntoACorrectivePunch(t *testing.T) {
 			t.Fatalf("audit %v", got)
 		}
 	})
+}
+
+// The whole loop with the real notification service: the approver hears
+// (inbox and push), approves, the corrective punch exists, and the requester
+// hears (inbox and push), each exactly once.
+func TestMakeup_EndToEndWithInboxAndPush(t *testing.T) {
+	t.Parallel()
+	env := newReqEnvNotify(t)
+	want(t, env.do("POST", "/v1/me/push-tokens", env.m.Token, map[string]any{"token": "fcm-m", "platform": "android", "locale": "en"}), 201)
+	want(t, env.do("POST", "/v1/me/push-tokens", env.e1.Token, map[string]any{"token": "fcm-e1", "platform": "ios", "locale": "zh-CN"}), 201)
+	q := env.file(env.e1, makeupBody("in", march18.Add(-2*time.Hour)))
+
+	waitFor(t, "the approver's push", func() bool { return len(env.fake.Delivered("fcm-m")) == 1 })
+	msg := env.fake.Delivered("fcm-m")[0].Message
+	if msg.Data["type"] != "approval.requested" || msg.Data["approval_id"] != q["approval_id"] || msg.Data["request_type"] != "makeup" ||
+		!strings.Contains(msg.Notification.Title, "make-up punch from Employee E1") {
+		t.Fatalf("approver's push %+v %v", msg.Notification, msg.Data)
+	}
+	inbox := func(p person) []map[string]any {
+		r := env.do("GET", "/v1/me/notifications", p.Token, nil)
+		want(t, r, 200)
+		var in struct {
+			Items []map[string]any `json:"items"`
+		}
+		r.JSON(t, &in)
+		return in.Items
+	}
+	if in := inbox(env.m); len(in) != 1 || in[0]["type"] != "approval.requested" {
+		t.Fatalf("approver's inbox %v", in)
+	}
+
+	want(t, env.decide(env.m, q["approval_id"].(string), "approve", "ok"), 200)
+	r := env.do("GET", "/v1/punches?source=makeup&employee_id="+env.e1.ID, env.m.Token, nil)
+	want(t, r, 200)
+	if items := r.M(t)["items"].([]any); len(items) != 1 {
+		t.Fatalf("%d corrective punches", len(items))
+	}
+	waitFor(t, "the requester's push", func() bool { return len(env.fake.Delivered("fcm-e1")) == 1 })
+	msg = env.fake.Delivered("fcm-e1")[0].Message
+	if msg.Data["type"] != "request.decided" || msg.Data["status"] != "approved" || msg.Data["request_id"] != q["id"] ||
+		msg.Notification.Title != "你的补卡申请已通过" {
+		t.Fatalf("requester's push %+v %v", msg.Notification, msg.Data)
+	}
+	if in := inbox(env.e1); len(in) != 1 || in[0]["type"] != "request.decided" {
+		t.Fatalf("requester's inbox %v", in)
+	}
+	want(t, env.decide(env.m, q["approval_id"].(string), "approve", "ok"), 200) // a retry notifies nobody
+	time.Sleep(200 * time.Millisecond)
+	if len(env.fake.Delivered("fcm-e1")) != 1 || len(inbox(env.e1)) != 1 {
+		t.Fatal("the requester heard the decision twice")
+	}
 }
 
 func TestMakeup_RejectionChangesOnlyTheHistory(t *testing.T) {
