@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -275,7 +276,11 @@ func (b *testBundle) createEmployee(token, no string, fields map[string]any) str
 	return r.M(b.tb)["id"].(string)
 }
 
+// punchBody is an app punch at (lat, lng) plus a metre or so of GPS noise:
+// real fixes have many decimals, and round ones are a trust signal.
 func punchBody(kind string, lat, lng, acc float64) map[string]any {
 	return map[string]any{"client_punch_id": uuid.NewString(), "kind": kind,
-		"location": map[string]any{"lat": lat, "lng": lng, "accuracy_m": acc, "crs": "wgs84"}}
+		"location": map[string]any{"lat": lat + noise(), "lng": lng + noise(), "accuracy_m": acc, "crs": "wgs84"}}
 }
+
+func noise() float64 { return (rand.Float64() - 0.5) * 2e-5 }

@@ -35,19 +35,30 @@ func fromPunch(p attendance.Punch) Punch {
 	if p.WiFi != nil {
 		out.Wifi = &Wifi{Bssid: p.WiFi.BSSID, Ssid: ptr(p.WiFi.SSID)}
 	}
+	if p.Offline {
+		out.Offline = ptr(true)
+	}
+	if v := p.FieldVisit; v != nil {
+		fv := FieldVisit{Note: v.Note}
+		if v.Customer != "" {
+			fv.Customer = &v.Customer
+		}
+		out.FieldVisit = nul(&fv)
+	}
 	return out
 }
 
 // CreateMyPunch records an app punch.
 func (s *Server) CreateMyPunch(ctx context.Context, r CreateMyPunchRequestObject) (CreateMyPunchResponseObject, error) {
 	b := r.Body
-	in := attendance.NewAppPunch{
-		ClientPunchID: b.ClientPunchId, Kind: string(b.Kind), ClientTime: b.ClientTime,
-		Lat: b.Location.Lat, Lng: b.Location.Lng, AccuracyM: b.Location.AccuracyM,
-		FixTime: b.Location.FixTime, IsMock: b.Location.IsMock, PhotoID: b.PhotoId,
-	}
-	if b.Location.Crs != nil {
-		in.CRS = string(*b.Location.Crs)
+	in := attendance.NewAppPunch{ClientPunchID: b.ClientPunchId, Kind: string(b.Kind), ClientTime: b.ClientTime, PhotoID: b.PhotoId}
+	if l := b.Location; l != nil {
+		in.Lat, in.Lng, in.AccuracyM, in.FixTime, in.IsMock = l.Lat, l.Lng, l.AccuracyM, l.FixTime, l.IsMock
+		if l.Crs != nil {
+			in.CRS = string(*l.Crs)
+		}
+	} else {
+		in.NoLocation = true
 	}
 	if b.Wifi != nil {
 		in.WiFi = &attendance.WiFi{BSSID: b.Wifi.Bssid}
@@ -56,12 +67,28 @@ func (s *Server) CreateMyPunch(ctx context.Context, r CreateMyPunchRequestObject
 		}
 	}
 	if b.Device != nil {
-		in.Device = &attendance.AppDevice{Rooted: b.Device.Rooted}
+		in.Device = &attendance.AppDevice{Rooted: b.Device.Rooted, DevMode: b.Device.DeveloperMode}
 		if b.Device.Id != nil {
 			in.Device.ID = *b.Device.Id
 		}
 		if b.Device.Platform != nil {
 			in.Device.Platform = *b.Device.Platform
+		}
+	}
+	if o := b.Offline; o != nil {
+		in.Offline = &attendance.OfflineClock{DeviceTime: o.DeviceTime, ElapsedMs: o.ElapsedMs, DeviceTimeAtUpload: o.DeviceTimeAtUpload,
+			ElapsedMsAtUpload: o.ElapsedMsAtUpload}
+		if o.BootId != nil {
+			in.Offline.BootID = *o.BootId
+		}
+		if o.BootIdAtUpload != nil {
+			in.Offline.BootIDAtUpload = *o.BootIdAtUpload
+		}
+	}
+	if v := b.FieldVisit; v != nil {
+		in.FieldVisit = &attendance.FieldVisit{Note: v.Note}
+		if v.Customer != nil {
+			in.FieldVisit.Customer = *v.Customer
 		}
 	}
 	p, created, err := s.att.RecordAppPunch(ctx, actorFrom(ctx), in)

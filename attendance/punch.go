@@ -2,6 +2,7 @@ package attendance
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -56,6 +57,7 @@ type AppDevice struct {
 	ID       string
 	Platform string
 	Rooted   *bool
+	DevMode  *bool
 }
 
 // Punch is a stored punch.
@@ -83,6 +85,9 @@ type Punch struct {
 	PhotoID          *uuid.UUID
 	Signals          []Signal
 	Score            float64
+	Offline          bool
+	OfflineClock     *OfflineClock
+	FieldVisit       *FieldVisit
 }
 
 // NextActions tells the app what it can offer after this punch.
@@ -93,19 +98,40 @@ func (p Punch) NextActions() []string {
 	return []string{"none"}
 }
 
-// NewAppPunch is a punch sent by the mobile app.
+// NewAppPunch is a punch sent by the mobile app: a GPS fix (Lat, Lng,
+// AccuracyM, CRS, FixTime, IsMock), a Wi-Fi access point, or both.
 type NewAppPunch struct {
 	ClientPunchID uuid.UUID
 	Kind          string
 	ClientTime    *time.Time
-	Lat, Lng      float64
-	AccuracyM     float64
-	CRS           string
-	FixTime       *time.Time
-	IsMock        *bool
-	WiFi          *WiFi
-	PhotoID       *uuid.UUID
-	Device        *AppDevice
+	// NoLocation marks a Wi-Fi-only punch: the fix fields are unset.
+	NoLocation bool
+	Lat, Lng   float64
+	AccuracyM  float64
+	CRS        string
+	FixTime    *time.Time
+	IsMock     *bool
+	WiFi       *WiFi
+	PhotoID    *uuid.UUID
+	Device     *AppDevice
+	Offline    *OfflineClock
+	FieldVisit *FieldVisit
+}
+
+// OfflineClock is what the app reports to date a punch it queued offline.
+type OfflineClock struct {
+	DeviceTime         time.Time  `json:"device_time"`
+	ElapsedMs          *int64     `json:"elapsed_ms,omitempty"`
+	DeviceTimeAtUpload *time.Time `json:"device_time_at_upload,omitempty"`
+	ElapsedMsAtUpload  *int64     `json:"elapsed_ms_at_upload,omitempty"`
+	BootID             string     `json:"boot_id,omitempty"`
+	BootIDAtUpload     string     `json:"boot_id_at_upload,omitempty"`
+}
+
+// FieldVisit is a field check-in (外勤) at a customer outside the geofences.
+type FieldVisit struct {
+	Note     string `json:"note"`
+	Customer string `json:"customer,omitempty"`
 }
 
 // Validate checks what the schema cannot (finite numbers, known systems).
@@ -116,6 +142,20 @@ func (n NewAppPunch) Validate() error {
 	}
 	if n.Kind != KindIn && n.Kind != KindOut {
 		f.Add("kind", "invalid_kind", "kind must be in or out")
+	}
+	if n.NoLocation && n.WiFi == nil {
+		f.Add("location", "required", "send a GPS fix (location), a Wi-Fi access point (wifi), or both")
+	}
+	if n.FieldVisit != nil && n.NoLocation {
+		f.Add("location", "required", "a field check-in needs a GPS fix")
+	}
+	if n.FieldVisit != nil {
+		if l := len([]rune(strings.TrimSpace(n.FieldVisit.Note))); l < 1 || l > 500 {
+			f.Add("field_visit.note", "invalid_length", "describe the visit in 1–500 characters")
+		}
+	}
+	if n.NoLocation {
+		return f.Err()
 	}
 	if err := (geo.Point{Lat: n.Lat, Lng: n.Lng}).Validate(); err != nil {
 		f.Add("location", "invalid_coordinates", "lat must be in [-90, 90] and lng in [-180, 180]")

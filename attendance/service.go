@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,7 +69,11 @@ func (s *Service) RecordAppPunch(ctx context.Context, a org.Actor, in NewAppPunc
 	if err != nil {
 		return Punch{}, false, err
 	}
-	p := s.evaluate(pc, in, now)
+	ev, err := s.gatherEvidence(ctx, a, in)
+	if err != nil {
+		return Punch{}, false, err
+	}
+	p := s.evaluateWith(pc, in, now, ev)
 	created, err := s.insert(ctx, &p)
 	if err != nil {
 		return Punch{}, false, err
@@ -89,87 +92,6 @@ func (s *Service) RecordAppPunch(ctx context.Context, a org.Actor, in NewAppPunc
 	return p, true, nil
 }
 
-// evaluate decides the verdict of an app punch. It is pure given pc and now.
-func (s *Service) evaluate(pc org.PunchContext, in NewAppPunch, now time.Time) Punch {
-	id, _ := uuid.NewV7()
-	crs, _ := geo.ParseCRS(in.CRS)
-	if in.CRS == "" {
-		crs = geo.WGS84
-	}
-	src := geo.Point{Lat: in.Lat, Lng: in.Lng}
-	pt, err := geo.ToWGS84(src, crs)
-	if err != nil { // cannot happen for a validated point; keep the raw point
-		pt = src
-	}
-	acc := in.AccuracyM
-	cpid := in.ClientPunchID
-	p := Punch{
-		ID: id, TenantID: pc.Employee.TenantID, EmployeeID: pc.Employee.ID, Kind: in.Kind, Source: SourceApp,
-		ClientPunchID: &cpid, OccurredAt: now, ReceivedAt: now, ClientTime: in.ClientTime,
-		Location: &Location{Lat: pt.Lat, Lng: pt.Lng, AccuracyM: &acc, CRS: crs, SrcLat: src.Lat, SrcLng: src.Lng,
-			FixTime: in.FixTime, IsMock: in.IsMock},
-		WiFi: in.WiFi, Device: in.Device, PhotoID: in.PhotoID, Signals: []Signal{},
-	}
-	if in.ClientTime != nil {
-		if skew := in.ClientTime.Sub(now); math.Abs(skew.Seconds()) > s.o.ClockSkewWarn.Seconds() {
-			p.Signals = append(p.Signals, Signal{Code: "client_clock_skew", Severity: "info",
-				Message: fmt.Sprintf("the phone's clock differs from the server's by %s", skew.Round(time.Second)),
-				Details: map[string]any{"skew_s": math.Round(skew.Seconds())}})
-		}
-	}
-
-	allow := func(key string) bool {
-		id, err := uuid.Parse(key)
-		return err == nil && pc.Allows(id)
-	}
-	var best *geo.Hit
-	for _, h := range pc.Sites.Index.Locate(pt, acc, s.o.MaxAccuracySlackM) {
-		if allow(h.Key) && (best == nil || h.SignedDistanceM < best.SignedDistanceM) {
-			h := h
-			best = &h
-		}
-	}
-	switch {
-	case best != nil:
-		site := pc.Sites.Sites[uuid.MustParse(best.Key)]
-		d := round1(best.SignedDistanceM)
-		c := string(best.Containment)
-		p.Verdict, p.SiteID, p.SiteName, p.DistanceM, p.Containment = VerdictAccepted, &site.ID, &site.Name, &d, &c
-		msg := fmt.Sprintf("inside %s", site.Name)
-		if d > 0 {
-			msg = fmt.Sprintf("%.0f m outside %s, within the fix's accuracy of %.0f m", d, site.Name, acc)
-			p.Signals = append(p.Signals, Signal{Code: "accuracy_straddles_fence", Severity: "warning", Message: msg,
-				Details: map[string]any{"distance_m": d, "accuracy_m": acc, "site_id": site.ID}})
-		} else {
-			p.Signals = append(p.Signals, Signal{Code: "inside_geofence", Severity: "info", Message: msg,
-				Details: map[string]any{"distance_to_edge_m": -d, "accuracy_m": acc, "site_id": site.ID, "containment": c}})
-		}
-	default:
-		p.Verdict = VerdictRejected
-		near, ok := pc.Sites.Index.Nearest(pt, allow)
-		if !ok {
-			p.Signals = append(p.Signals, Signal{Code: "no_permitted_site", Severity: "critical",
-				Message: "the employee is not permitted at any site"})
-			break
-		}
-		site := pc.Sites.Sites[uuid.MustParse(near.Key)]
-		d := round1(near.SignedDistanceM)
-		p.NearestSiteID, p.NearestSiteName, p.NearestDistanceM = &site.ID, &site.Name, &d
-		c := string(geo.Classify(near.SignedDistanceM, acc, s.o.MaxAccuracySlackM))
-		p.Containment = &c
-		p.Signals = append(p.Signals, Signal{Code: "outside_geofence", Severity: "critical",
-			Message: fmt.Sprintf("%.0f m outside the nearest permitted site, %s", d, site.Name),
-			Details: map[string]any{"nearest_site_id": site.ID, "distance_m": d, "accuracy_m": acc}})
-	}
-	if in.IsMock != nil && *in.IsMock {
-		p.Verdict = VerdictRejected
-		p.Signals = append(p.Signals, Signal{Code: "mock_location", Severity: "critical",
-			Message: "the phone reports this fix as simulated (mock location)"})
-	}
-	sort.SliceStable(p.Signals, func(i, j int) bool { return sevRank(p.Signals[i].Severity) > sevRank(p.Signals[j].Severity) })
-	return p
-}
-
 func sevRank(s string) int {
 	switch s {
 	case "critical":
@@ -185,7 +107,7 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 const punchCols = `id, tenant_id, employee_id, kind, source, verdict, client_punch_id, occurred_at, received_at, client_time,
 	site_id, site_name, distance_m, containment, nearest_site_id, nearest_site_name, nearest_distance_m,
 	lat, lng, accuracy_m, src_crs, src_lat, src_lng, fix_time, is_mock, wifi_bssid, wifi_ssid,
-	app_device_id, app_platform, rooted, photo_id, signals, score`
+	app_device_id, app_platform, rooted, photo_id, signals, score, offline, offline_clock, field_visit, developer_mode`
 
 // insert stores p unless its client id is taken; it reports whether it did.
 func (s *Service) insert(ctx context.Context, p *Punch) (bool, error) {
@@ -203,19 +125,28 @@ func (s *Service) insert(ctx context.Context, p *Punch) (bool, error) {
 		crs = &c
 	}
 	var bssid, ssid, devID, platform *string
-	var rooted *bool
+	var rooted, devMode *bool
 	if p.WiFi != nil {
 		bssid, ssid = &p.WiFi.BSSID, &p.WiFi.SSID
 	}
 	if p.Device != nil {
-		devID, platform, rooted = &p.Device.ID, &p.Device.Platform, p.Device.Rooted
+		devID, platform, rooted, devMode = &p.Device.ID, &p.Device.Platform, p.Device.Rooted, p.Device.DevMode
+	}
+	var clock, visit []byte
+	if p.OfflineClock != nil {
+		clock, _ = json.Marshal(p.OfflineClock)
+	}
+	if p.FieldVisit != nil {
+		visit, _ = json.Marshal(p.FieldVisit)
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO punches (`+punchCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
+		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33,
+		$34, $35, $36, $37)
 		ON CONFLICT (tenant_id, employee_id, client_punch_id) WHERE client_punch_id IS NOT NULL DO NOTHING`,
 		p.ID, p.TenantID, p.EmployeeID, p.Kind, p.Source, p.Verdict, p.ClientPunchID, p.OccurredAt, p.ReceivedAt, p.ClientTime,
 		p.SiteID, p.SiteName, p.DistanceM, p.Containment, p.NearestSiteID, p.NearestSiteName, p.NearestDistanceM,
-		lat, lng, acc, crs, srcLat, srcLng, fix, mock, bssid, ssid, devID, platform, rooted, p.PhotoID, sig, p.Score)
+		lat, lng, acc, crs, srcLat, srcLng, fix, mock, bssid, ssid, devID, platform, rooted, p.PhotoID, sig, p.Score,
+		p.Offline, clock, visit, devMode)
 	if err != nil {
 		return false, fmt.Errorf("record punch: %w", err)
 	}
@@ -227,11 +158,12 @@ func scanPunch(r pgx.Row) (Punch, error) {
 	var lat, lng, srcLat, srcLng, acc *float64
 	var crs, bssid, ssid, devID, platform *string
 	var fix *time.Time
-	var mock, rooted *bool
-	var sig []byte
+	var mock, rooted, devMode *bool
+	var sig, clock, visit []byte
 	err := r.Scan(&p.ID, &p.TenantID, &p.EmployeeID, &p.Kind, &p.Source, &p.Verdict, &p.ClientPunchID, &p.OccurredAt, &p.ReceivedAt,
 		&p.ClientTime, &p.SiteID, &p.SiteName, &p.DistanceM, &p.Containment, &p.NearestSiteID, &p.NearestSiteName, &p.NearestDistanceM,
-		&lat, &lng, &acc, &crs, &srcLat, &srcLng, &fix, &mock, &bssid, &ssid, &devID, &platform, &rooted, &p.PhotoID, &sig, &p.Score)
+		&lat, &lng, &acc, &crs, &srcLat, &srcLng, &fix, &mock, &bssid, &ssid, &devID, &platform, &rooted, &p.PhotoID, &sig, &p.Score,
+		&p.Offline, &clock, &visit, &devMode)
 	if err != nil {
 		return p, err
 	}
@@ -251,8 +183,16 @@ func scanPunch(r pgx.Row) (Punch, error) {
 			p.WiFi.SSID = *ssid
 		}
 	}
+	if clock != nil {
+		p.OfflineClock = &OfflineClock{}
+		_ = json.Unmarshal(clock, p.OfflineClock)
+	}
+	if visit != nil {
+		p.FieldVisit = &FieldVisit{}
+		_ = json.Unmarshal(visit, p.FieldVisit)
+	}
 	if devID != nil || platform != nil {
-		p.Device = &AppDevice{Rooted: rooted}
+		p.Device = &AppDevice{Rooted: rooted, DevMode: devMode}
 		if devID != nil {
 			p.Device.ID = *devID
 		}
