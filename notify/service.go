@@ -48,7 +48,7 @@ type Options struct {
 	// (tests shorten it).
 	RetryBackoff func(attempt int) time.Duration
 	// PushMaxAttempts and WebhookMaxAttempts bound the retries (defaults 8
-	// and 15: about 1.5 hours and 1.5 days with the default backoff).
+	// and 15: about 1.3 hours and 1.5 days with the default backoff).
 	PushMaxAttempts    int
 	WebhookMaxAttempts int
 	// Webhooks: what deliveries may reach.
