@@ -55,7 +55,8 @@ func setupDevices(t testing.TB, opts ...devOption) *devBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := devices.Options{Now: clk.Now, EncryptionKey: testEncryptionKey, Media: store, DeviceCacheTTL: -1}
+	o := devices.Options{Now: clk.Now, EncryptionKey: testEncryptionKey, Media: store, DeviceCacheTTL: -1,
+		Logger: slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelError}))}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -84,6 +85,15 @@ func setupDevices(t testing.TB, opts ...devOption) *devBundle {
 	b.ten = b.newTenant("acme")
 	b.site = b.createSite(b.ten.Admin, circleSite("HQ", hqLat, hqLng))
 	return b
+}
+
+// tlog sends the devices service's errors to the test log (shown when a
+// test fails).
+type tlog struct{ tb testing.TB }
+
+func (w tlog) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // device registers a terminal and returns the response body.
@@ -186,4 +196,13 @@ func TestDevices_ThinSlice(t *testing.T) {
 	if _, err := uuid.Parse(p["employee_id"].(string)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func mustUUID(t testing.TB, s string) uuid.UUID {
+	t.Helper()
+	id, err := uuid.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

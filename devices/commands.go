@@ -277,8 +277,8 @@ func (s *Service) TakeCommands(ctx context.Context, d Device, max int, pick func
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE device_commands SET
 				state = CASE WHEN attempts >= $4 THEN 'expired' ELSE 'queued' END,
-				finished_at = CASE WHEN attempts >= $4 THEN $3 END
-			WHERE tenant_id = $1 AND device_id = $2 AND state = 'sent' AND sent_at < $3 - $5 * interval '1 millisecond'`,
+				finished_at = CASE WHEN attempts >= $4 THEN $3::timestamptz END
+			WHERE tenant_id = $1 AND device_id = $2 AND state = 'sent' AND sent_at < $3::timestamptz - $5::bigint * interval '1 millisecond'`,
 			d.TenantID, d.ID, now, s.o.CommandMaxAttempts, s.o.CommandTimeout.Milliseconds()); err != nil {
 			return fmt.Errorf("take commands: %w", err)
 		}

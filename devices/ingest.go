@@ -166,6 +166,18 @@ func (s *Service) ingestChunk(ctx context.Context, d Device, recs []Record, bad 
 			return nil, err
 		}
 	}
+	// A real-time record of a push device measures its clock now: it judges
+	// this batch rather than an older estimate.
+	if d.Protocol != ProtocolDaka {
+		for _, r := range recs {
+			if r.Realtime && r.Received.IsZero() {
+				_, _, inst := dateRecord(d, r)
+				if off := inst.Sub(received); off < 24*time.Hour && off > -24*time.Hour {
+					d.ClockOffset = &off
+				}
+			}
+		}
+	}
 	items := make([]pendingPunch, len(recs))
 	var punches []attendance.TerminalPunch
 	var punchIdx []int
