@@ -61,7 +61,7 @@ func New(ctx context.Context, c Config) (*Provider, error) {
 	case c.HTTPClient != nil:
 		opts = append(opts, option.WithHTTPClient(c.HTTPClient))
 	case c.CredentialsFile != "":
-		opts = append(opts, option.WithCredentialsFile(c.CredentialsFile)) //nolint:staticcheck // a service account key file is what operators have
+		opts = append(opts, option.WithCredentialsFile(c.CredentialsFile))
 	default:
 		opts = append(opts, option.WithoutAuthentication())
 	}

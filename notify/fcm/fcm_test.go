@@ -2,7 +2,18 @@ package fcm_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,7 +121,8 @@ func TestSend(t *testing.T) {
 	})
 }
 
-func TestNew(t *testing.T) { //nolint:paralleltest // sets the environment
+// TestNew is not parallel: a subtest sets the environment.
+func TestNew(t *testing.T) {
 	t.Run("RefusesAnEmptyConfig", func(t *testing.T) {
 		if _, err := fcm.New(context.Background(), fcm.Config{ProjectID: "p"}); !errors.Is(err, fcm.ErrNotConfigured) {
 			t.Fatalf("err %v", err)
@@ -123,4 +135,46 @@ func TestNew(t *testing.T) { //nolint:paralleltest // sets the environment
 			t.Fatal("no error without a project id")
 		}
 	})
+}
+
+// TestCredentialsFile sends with a service account key file, as
+// DAKA_FCM_CREDENTIALS_FILE configures: the SDK signs in at the key's
+// token_uri (a local token server here) and sends a bearer token to FCM.
+func TestCredentialsFile(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"access_token":"ya29.test-token","token_type":"Bearer","expires_in":3600}`)
+	}))
+	defer tokens.Close()
+	sa, _ := json.Marshal(map[string]string{
+		"type": "service_account", "project_id": "key-project", "private_key_id": "k1",
+		"private_key":  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		"client_email": "daka@key-project.iam.gserviceaccount.com", "client_id": "1", "token_uri": tokens.URL,
+	})
+	file := filepath.Join(t.TempDir(), "sa.json")
+	if err := os.WriteFile(file, sa, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fake := fcmfake.New(t)
+	p, err := fcm.New(context.Background(), fcm.Config{CredentialsFile: file, Endpoint: fake.Endpoint()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Send(context.Background(), notify.Push{Token: "tok", Title: "t", Body: "b"})
+	if err != nil || res.Outcome != notify.Delivered {
+		t.Fatalf("result %+v, err %v", res, err)
+	}
+	c := fake.Calls()[0]
+	if c.Project != "key-project" || !strings.HasPrefix(c.Header.Get("Authorization"), "Bearer ") {
+		t.Fatalf("project %q, authorization %q", c.Project, c.Header.Get("Authorization"))
+	}
 }
