@@ -70,6 +70,9 @@ func (s *Service) deliverPush(ctx context.Context, a PushArgs, attempt, maxAttem
 	if err != nil {
 		return fmt.Errorf("notify: load push: %w", err)
 	}
+	if status != nil || !hasToken || owner != recipient {
+		s.pushes.WithLabelValues(provider, "skipped").Inc()
+	}
 	switch {
 	case status != nil:
 		// Already delivered (or settled) by an earlier run of this job: the
@@ -111,6 +114,13 @@ func (s *Service) deliverPush(ctx context.Context, a PushArgs, attempt, maxAttem
 	// after the provider accepted: that is what stops a second send.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	outcome := "retry"
+	if res.Outcome != RetryLater {
+		outcome = res.Outcome.String()
+	} else if attempt >= maxAttempts {
+		outcome = "failed"
+	}
+	s.pushes.WithLabelValues(provider, outcome).Inc()
 	switch res.Outcome {
 	case Delivered:
 		return s.recordPush(rctx, a, provider, Delivered, res.MessageID, "")

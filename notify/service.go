@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
@@ -55,6 +56,9 @@ type Options struct {
 	Webhooks WebhookOptions
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Registerer receives the delivery counters (daka_push_total,
+	// daka_webhook_attempts_total); nil: they are kept but not exported.
+	Registerer prometheus.Registerer
 }
 
 // WebhookOptions guard outgoing webhook requests.
@@ -81,6 +85,8 @@ type Service struct {
 	providers map[string]Provider
 	river     *river.Client[pgx.Tx]
 	hc        *http.Client
+	pushes    *prometheus.CounterVec
+	webhooks  *prometheus.CounterVec
 }
 
 // New builds the service and its River client. The client can queue jobs at
@@ -128,6 +134,17 @@ func New(pool *pgxpool.Pool, o Options) (*Service, error) {
 		s.providers[p.Name()] = p
 	}
 	s.hc = newWebhookClient(o.Webhooks)
+	s.pushes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "daka_push_total",
+		Help: "Push attempts by provider and outcome (delivered, token_invalid, rejected, retry, failed, skipped)."}, []string{"provider", "outcome"})
+	s.webhooks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "daka_webhook_attempts_total",
+		Help: "Webhook delivery attempts by outcome (delivered, failed)."}, []string{"outcome"})
+	if o.Registerer != nil {
+		for _, c := range []prometheus.Collector{s.pushes, s.webhooks} {
+			if err := o.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("notify: metrics: %w", err)
+			}
+		}
+	}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &pushWorker{s: s}); err != nil {

@@ -377,8 +377,10 @@ func (s *Service) deliverWebhook(ctx context.Context, a WebhookArgs, attempt int
 		return fmt.Errorf("notify: record webhook attempt: %w", err)
 	}
 	if !rec.Succeeded {
+		s.webhooks.WithLabelValues("failed").Inc()
 		return fmt.Errorf("%w: %s", ErrWebhookFailed, rec.Error)
 	}
+	s.webhooks.WithLabelValues("delivered").Inc()
 	return nil
 }
 

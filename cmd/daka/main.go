@@ -169,14 +169,14 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer, ready chan<- strin
 	att := attendance.NewService(pool, orgs, attendance.Options{MaxAccuracySlackM: cfg.AccuracySlackM,
 		Photos: photos, PhotoOptions: cfg.Media.photoOptions()})
 	go att.RunPhotoRetention(ctx, time.Hour, log)
-	ntf, err := openNotify(ctx, pool, cfg.Notify, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ntf, err := openNotify(ctx, pool, cfg.Notify, log, reg)
 	if err != nil {
 		return err
 	}
 	reqs := newRequests(att, ntf)
 	go runApprovalSweeper(ctx, reqs, cfg.ApprovalSweepInterval, log)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	e, err := api.New(api.Deps{
 		Org: orgs, Attendance: att, Requests: reqs,
 		Logger: log, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/dakahq/daka/notify"
 	"github.com/dakahq/daka/notify/fcm"
@@ -52,7 +53,7 @@ func (c NotifyConfig) fcm() fcm.Config {
 
 // openNotify builds the notification service. Without FCM credentials or
 // an endpoint push is off, which it says, and the inbox and webhooks work.
-func openNotify(ctx context.Context, pool *pgxpool.Pool, c NotifyConfig, log *slog.Logger) (*notify.Service, error) {
+func openNotify(ctx context.Context, pool *pgxpool.Pool, c NotifyConfig, log *slog.Logger, reg prometheus.Registerer) (*notify.Service, error) {
 	var providers []notify.Provider
 	if fc := c.fcm(); fc.Enabled() {
 		p, err := fcm.New(ctx, fc)
@@ -71,6 +72,6 @@ func openNotify(ctx context.Context, pool *pgxpool.Pool, c NotifyConfig, log *sl
 	return notify.New(pool, notify.Options{
 		Providers: providers, Workers: c.Workers, DefaultLocale: c.DefaultLocale,
 		Webhooks: notify.WebhookOptions{AllowHTTP: c.WebhookAllowHTTP, AllowPrivate: c.WebhookAllowPriv},
-		Logger:   log.With("component", "notify"),
+		Logger:   log.With("component", "notify"), Registerer: reg,
 	})
 }

@@ -141,6 +141,24 @@ func TestServe_PushesThroughTheConfiguredFCMEndpoint(t *testing.T) {
 	if got := fake.Delivered("demo-phone")[0].Message.Notification.Title; got != "你的请假申请已驳回" {
 		t.Errorf("title %q", got)
 	}
+	const counter = `daka_push_total{outcome="delivered",provider="fcm"} 1`
+	for !strings.Contains(metrics(t, base), counter) {
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %s", counter)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func metrics(t *testing.T, base string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // TestServe_WithoutFCMPushIsOffAndSaysSo checks the start-up line operators
