@@ -517,6 +517,7 @@ func BenchmarkApprovals(b *testing.B) {
 		}
 		close(next)
 		b.ReportAllocs()
+		b.SetParallelism(4) // 4 per core: decisions wait on the database, not the CPU
 		b.ResetTimer()
 		start := time.Now()
 		b.RunParallel(func(pb *testing.PB) {
@@ -563,6 +564,7 @@ func BenchmarkApprovals(b *testing.B) {
 			next <- id
 		}
 		close(next)
+		b.SetParallelism(4)
 		b.ResetTimer()
 		start := time.Now()
 		b.RunParallel(func(pb *testing.PB) {

@@ -400,12 +400,13 @@ const approvalCols = `a.id, a.tenant_id, a.request_type, a.request_id, a.employe
 	a.escalations, a.step_started_at, a.remind_at, a.escalate_at, a.created_at, a.updated_at, a.decided_at, a.decided_by,
 	a.decision_comment`
 
-func scanApproval(row pgx.Row) (Approval, error) {
+// scanApproval reads approvalCols, then any extra columns into extra.
+func scanApproval(row pgx.Row, extra ...any) (Approval, error) {
 	var ap Approval
 	var raw []byte
-	err := row.Scan(&ap.ID, &ap.TenantID, &ap.RequestType, &ap.RequestID, &ap.EmployeeID, &ap.Status, &raw, &ap.Step,
+	err := row.Scan(append([]any{&ap.ID, &ap.TenantID, &ap.RequestType, &ap.RequestID, &ap.EmployeeID, &ap.Status, &raw, &ap.Step,
 		&ap.StepMode, &ap.Escalations, &ap.StepStartedAt, &ap.RemindAt, &ap.EscalateAt, &ap.CreatedAt, &ap.UpdatedAt,
-		&ap.DecidedAt, &ap.DecidedBy, &ap.DecisionComment)
+		&ap.DecidedAt, &ap.DecidedBy, &ap.DecisionComment}, extra...)...)
 	if err != nil {
 		return ap, err
 	}
@@ -568,11 +569,13 @@ func delegatesOf(ctx context.Context, q org.Querier, tenant uuid.UUID, approvers
 	return ids, nil
 }
 
+const delegatorsSQL = `SELECT employee_id FROM delegations
+	WHERE tenant_id = $1 AND delegate_id = $2 AND starts_at <= $3 AND ends_at > $3`
+
 // delegatorsOf returns whom emp stands in for at now (their active
 // delegations), emp first.
 func delegatorsOf(ctx context.Context, q org.Querier, tenant, emp uuid.UUID, now time.Time) ([]uuid.UUID, error) {
-	rows, err := q.Query(ctx, `SELECT employee_id FROM delegations
-		WHERE tenant_id = $1 AND delegate_id = $2 AND starts_at <= $3 AND ends_at > $3`, tenant, emp, now)
+	rows, err := q.Query(ctx, delegatorsSQL, tenant, emp, now)
 	if err != nil {
 		return nil, fmt.Errorf("delegators: %w", err)
 	}

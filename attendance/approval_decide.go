@@ -39,25 +39,32 @@ func validComment(c *string) (*string, error) {
 
 func errApprovalNotFound() error { return errs.New(errs.NotFound, "not_found", "approval not found") }
 
-// loadAssignees reads every assignee of the given approvals.
-func loadAssignees(ctx context.Context, q org.Querier, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]Assignee, error) {
-	rows, err := q.Query(ctx, `SELECT approval_id, step, approver_id, via, assigned_at, decision, decided_at, decided_by
-		FROM approval_assignees WHERE tenant_id = $1 AND approval_id = ANY($2) ORDER BY step, assigned_at, approver_id`, tenant, ids)
-	if err != nil {
-		return nil, fmt.Errorf("approval assignees: %w", err)
-	}
-	out := map[uuid.UUID][]Assignee{}
+const assigneesSQL = `SELECT approval_id, step, approver_id, via, assigned_at, decision, decided_at, decided_by
+	FROM approval_assignees WHERE tenant_id = $1 AND approval_id = ANY($2) ORDER BY step, assigned_at, approver_id`
+
+// scanAssignees adds the rows of assigneesSQL to out, by approval.
+func scanAssignees(rows pgx.Rows, out map[uuid.UUID][]Assignee) error {
 	var apID uuid.UUID
 	var as Assignee
-	_, err = pgx.ForEachRow(rows, []any{&apID, &as.Step, &as.ApproverID, &as.Via, &as.AssignedAt, &as.Decision, &as.DecidedAt, &as.DecidedBy},
+	_, err := pgx.ForEachRow(rows, []any{&apID, &as.Step, &as.ApproverID, &as.Via, &as.AssignedAt, &as.Decision, &as.DecidedAt, &as.DecidedBy},
 		func() error {
 			out[apID] = append(out[apID], as)
 			return nil
 		})
 	if err != nil {
+		return fmt.Errorf("approval assignees: %w", err)
+	}
+	return nil
+}
+
+// loadAssignees reads every assignee of the given approvals.
+func loadAssignees(ctx context.Context, q org.Querier, tenant uuid.UUID, ids []uuid.UUID) (map[uuid.UUID][]Assignee, error) {
+	rows, err := q.Query(ctx, assigneesSQL, tenant, ids)
+	if err != nil {
 		return nil, fmt.Errorf("approval assignees: %w", err)
 	}
-	return out, nil
+	out := map[uuid.UUID][]Assignee{}
+	return out, scanAssignees(rows, out)
 }
 
 // assigneesFor reads one approval's assignees and, in the same query, which
@@ -140,8 +147,10 @@ func (r *Requests) Decide(ctx context.Context, a org.Actor, id uuid.UUID, action
 
 func (r *Requests) decideTx(ctx context.Context, tx pgx.Tx, a org.Actor, id uuid.UUID, action string, comment *string) error {
 	now := r.now()
-	ap, err := scanApproval(tx.QueryRow(ctx, `SELECT `+approvalCols+` FROM approvals a WHERE a.tenant_id = $1 AND a.id = $2 FOR UPDATE`,
-		a.TenantID, id))
+	var actorName string
+	ap, err := scanApproval(tx.QueryRow(ctx, `SELECT `+approvalCols+`,
+			coalesce((SELECT e.name FROM employees e WHERE e.tenant_id = a.tenant_id AND e.id = $3), '')
+		FROM approvals a WHERE a.tenant_id = $1 AND a.id = $2 FOR UPDATE OF a`, a.TenantID, id, a.EmployeeID), &actorName)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return errApprovalNotFound()
 	}
@@ -200,7 +209,7 @@ func (r *Requests) decideTx(ctx context.Context, tx pgx.Tx, a org.Actor, id uuid
 		details["admin_override"] = true
 	}
 	if outcome == StatusRejected || override {
-		return r.finish(ctx, tx, a, &ap, outcome, comment, onBehalf, details, now)
+		return r.finish(ctx, tx, a, actorName, &ap, outcome, comment, onBehalf, details, now)
 	}
 	if ap.StepMode == ModeAll {
 		for _, x := range ap.Assignees {
@@ -226,7 +235,7 @@ func (r *Requests) decideTx(ctx context.Context, tx pgx.Tx, a org.Actor, id uuid
 		}
 		return r.startStep(ctx, tx, &ap, next, ids, "flow", now)
 	}
-	return r.finish(ctx, tx, a, &ap, outcome, comment, onBehalf, details, now)
+	return r.finish(ctx, tx, a, actorName, &ap, outcome, comment, onBehalf, details, now)
 }
 
 // startStep moves the approval to step and asks ids.
@@ -253,8 +262,8 @@ func (r *Requests) startStep(ctx context.Context, tx pgx.Tx, ap *Approval, step 
 // (an approved make-up request gets its corrective punch), the history and
 // audit trail record it, the requester is notified and request.decided is
 // published, all in tx.
-func (r *Requests) finish(ctx context.Context, tx pgx.Tx, a org.Actor, ap *Approval, outcome string, comment *string,
-	onBehalf *uuid.UUID, details map[string]any, now time.Time) error {
+func (r *Requests) finish(ctx context.Context, tx pgx.Tx, a org.Actor, actorName string, ap *Approval, outcome string,
+	comment *string, onBehalf *uuid.UUID, details map[string]any, now time.Time) error {
 	tag, err := tx.Exec(ctx, `UPDATE approvals SET status = $3, decided_at = $4, decided_by = $5, decision_comment = $6,
 			remind_at = NULL, escalate_at = NULL, updated_at = $4
 		WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`, ap.TenantID, ap.ID, outcome, now, a.EmployeeID, comment)
@@ -292,16 +301,12 @@ func (r *Requests) finish(ctx context.Context, tx pgx.Tx, a org.Actor, ap *Appro
 	if err := r.event(ctx, tx, a, ap.RequestType, ap.RequestID, now, outcome, onBehalf, comment, details); err != nil {
 		return err
 	}
-	names, err := org.EmployeeBriefs(ctx, tx, ap.TenantID, []uuid.UUID{a.EmployeeID})
-	if err != nil {
-		return err
-	}
 	data := map[string]string{"approval_id": ap.ID.String(), "request_id": ap.RequestID.String(),
 		"request_type": ap.RequestType, "status": outcome}
 	if err := r.n.NotifyTx(ctx, tx, Notification{TenantID: ap.TenantID, Recipients: []uuid.UUID{ap.EmployeeID},
 		Type: "request.decided", Template: "request_decided",
 		Params: map[string]string{"request_type": notifyRequestType(ap.RequestType), "decision": outcome,
-			"approver": names[a.EmployeeID].Name, "comment": deref(comment)},
+			"approver": actorName, "comment": deref(comment)},
 		Data: data, DedupeKey: "request.decided:" + ap.RequestID.String()}); err != nil {
 		return fmt.Errorf("notify requester: %w", err)
 	}

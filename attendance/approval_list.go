@@ -102,17 +102,28 @@ func (r *Requests) ListApprovals(ctx context.Context, a org.Actor, f ApprovalFil
 
 // GetApproval returns one approval the actor may see, filled like a list item.
 func (r *Requests) GetApproval(ctx context.Context, a org.Actor, id uuid.UUID) (Approval, error) {
-	ap, err := scanApproval(r.pool.QueryRow(ctx, `SELECT `+approvalCols+` FROM approvals a WHERE a.tenant_id = $1 AND a.id = $2`,
-		a.TenantID, id))
+	var ap Approval
+	var me []uuid.UUID
+	var err error
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT `+approvalCols+` FROM approvals a WHERE a.tenant_id = $1 AND a.id = $2`, a.TenantID, id).
+		QueryRow(func(row pgx.Row) error {
+			ap, err = scanApproval(row)
+			return nil // looked at below
+		})
+	batch.Queue(delegatorsSQL, a.TenantID, a.EmployeeID, r.now()).Query(func(rows pgx.Rows) error {
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		me = append([]uuid.UUID{a.EmployeeID}, ids...)
+		return err
+	})
+	if berr := r.pool.SendBatch(ctx, batch).Close(); berr != nil {
+		return Approval{}, fmt.Errorf("get approval: %w", berr)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Approval{}, errApprovalNotFound()
 	}
 	if err != nil {
 		return Approval{}, fmt.Errorf("get approval: %w", err)
-	}
-	me, err := delegatorsOf(ctx, r.pool, a.TenantID, a.EmployeeID, r.now())
-	if err != nil {
-		return Approval{}, err
 	}
 	list := []Approval{ap}
 	if err := r.fill(ctx, a, me, list); err != nil {
@@ -140,46 +151,37 @@ func (r *Requests) fill(ctx context.Context, a org.Actor, me []uuid.UUID, aps []
 			people = append(people, *ap.DecidedBy)
 		}
 	}
-	assignees, err := loadAssignees(ctx, r.pool, a.TenantID, ids)
-	if err != nil {
-		return err
-	}
+	// One round trip for everything that depends only on the page.
+	assignees := map[uuid.UUID][]Assignee{}
 	reqs := map[uuid.UUID]Request{}
 	punches := map[uuid.UUID]Punch{}
 	hist := map[uuid.UUID][]HistoryEvent{}
+	batch := &pgx.Batch{}
+	batch.Queue(assigneesSQL, a.TenantID, ids).Query(func(rows pgx.Rows) error { return scanAssignees(rows, assignees) })
 	for typ, rids := range byType {
 		if typ == RequestPunch {
-			rows, err := r.pool.Query(ctx, `SELECT `+punchCols+` FROM punches WHERE tenant_id = $1 AND id = ANY($2)`, a.TenantID, rids)
-			if err != nil {
-				return fmt.Errorf("approval punches: %w", err)
-			}
-			ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Punch, error) { return scanPunch(row) })
-			if err != nil {
-				return fmt.Errorf("approval punches: %w", err)
-			}
-			for _, p := range ps {
-				punches[p.ID] = p
-			}
+			batch.Queue(`SELECT `+punchCols+` FROM punches WHERE tenant_id = $1 AND id = ANY($2)`, a.TenantID, rids).
+				Query(func(rows pgx.Rows) error {
+					ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Punch, error) { return scanPunch(row) })
+					for _, p := range ps {
+						punches[p.ID] = p
+					}
+					return err
+				})
 		} else {
-			rows, err := r.pool.Query(ctx, `SELECT `+requestCols+` FROM requests r WHERE r.tenant_id = $1 AND r.id = ANY($2)`, a.TenantID, rids)
-			if err != nil {
-				return fmt.Errorf("approval requests: %w", err)
-			}
-			qs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Request, error) { return scanRequest(row) })
-			if err != nil {
-				return fmt.Errorf("approval requests: %w", err)
-			}
-			for _, q := range qs {
-				reqs[q.ID] = q
-			}
+			batch.Queue(`SELECT `+requestCols+` FROM requests r WHERE r.tenant_id = $1 AND r.id = ANY($2)`, a.TenantID, rids).
+				Query(func(rows pgx.Rows) error {
+					qs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Request, error) { return scanRequest(row) })
+					for _, q := range qs {
+						reqs[q.ID] = q
+					}
+					return err
+				})
 		}
-		h, err := histories(ctx, r.pool, a.TenantID, typ, rids)
-		if err != nil {
-			return err
-		}
-		for k, v := range h {
-			hist[k] = v
-		}
+		batch.Queue(historySQL, a.TenantID, typ, rids).Query(func(rows pgx.Rows) error { return scanHistories(rows, hist) })
+	}
+	if err := r.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("approval details: %w", err)
 	}
 	for _, list := range assignees {
 		for _, as := range list {

@@ -250,16 +250,23 @@ func histories(ctx context.Context, q org.Querier, tenant uuid.UUID, reqType str
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := q.Query(ctx, `SELECT ev.request_id, ev.id, ev.at, ev.actor_id, e.name, ev.on_behalf_of, ev.action, ev.comment, ev.details
-		FROM request_events ev LEFT JOIN employees e ON e.tenant_id = ev.tenant_id AND e.id = ev.actor_id
-		WHERE ev.tenant_id = $1 AND ev.request_type = $2 AND ev.request_id = ANY($3) ORDER BY ev.at, ev.id`, tenant, reqType, ids)
+	rows, err := q.Query(ctx, historySQL, tenant, reqType, ids)
 	if err != nil {
 		return nil, fmt.Errorf("request history: %w", err)
 	}
+	return out, scanHistories(rows, out)
+}
+
+const historySQL = `SELECT ev.request_id, ev.id, ev.at, ev.actor_id, e.name, ev.on_behalf_of, ev.action, ev.comment, ev.details
+	FROM request_events ev LEFT JOIN employees e ON e.tenant_id = ev.tenant_id AND e.id = ev.actor_id
+	WHERE ev.tenant_id = $1 AND ev.request_type = $2 AND ev.request_id = ANY($3) ORDER BY ev.at, ev.id`
+
+// scanHistories adds the rows of historySQL to out, by request.
+func scanHistories(rows pgx.Rows, out map[uuid.UUID][]HistoryEvent) error {
 	var reqID uuid.UUID
 	var h HistoryEvent
 	var raw []byte
-	_, err = pgx.ForEachRow(rows, []any{&reqID, &h.ID, &h.At, &h.ActorID, &h.ActorName, &h.OnBehalfOf, &h.Action, &h.Comment, &raw},
+	_, err := pgx.ForEachRow(rows, []any{&reqID, &h.ID, &h.At, &h.ActorID, &h.ActorName, &h.OnBehalfOf, &h.Action, &h.Comment, &raw},
 		func() error {
 			ev := h
 			ev.Details = nil
@@ -270,9 +277,9 @@ func histories(ctx context.Context, q org.Querier, tenant uuid.UUID, reqType str
 			return nil
 		})
 	if err != nil {
-		return nil, fmt.Errorf("request history: %w", err)
+		return fmt.Errorf("request history: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // withHistory fills the History of each request.
