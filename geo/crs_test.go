@@ -3,6 +3,7 @@ package geo
 import (
 	"errors"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -342,13 +343,17 @@ func BenchmarkToWGS84_GCJ02(b *testing.B) {
 	var pts []Point
 	chinaGrid(1.5, func(w Point) { pts = append(pts, wgsToGCJ(w)) })
 	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	i := 0
+	cpu := threadCPU()
 	for b.Loop() {
 		if _, err := ToWGS84(pts[i%len(pts)], GCJ02); err != nil {
 			b.Fatal(err)
 		}
 		i++
 	}
+	reportCPU(b, threadCPU()-cpu, "conversions")
 }
 
 // BenchmarkFromWGS84_GCJ02 is the forward transform, for comparison.

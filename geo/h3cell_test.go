@@ -3,6 +3,7 @@ package geo
 import (
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -143,12 +144,16 @@ func BenchmarkCellOf(b *testing.B) {
 		pts[i] = offset(shanghai, (rng.Float64()-0.5)*50_000, (rng.Float64()-0.5)*50_000)
 	}
 	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	i := 0
 	var sink uint64
+	cpu := threadCPU()
 	for b.Loop() {
 		sink ^= cellOf(pts[i%len(pts)], defaultRes)
 		i++
 	}
+	reportCPU(b, threadCPU()-cpu, "cells")
 	_ = sink
 }
 
@@ -160,12 +165,16 @@ func BenchmarkH3LatLngToCell(b *testing.B) {
 		pts[i] = offset(shanghai, (rng.Float64()-0.5)*50_000, (rng.Float64()-0.5)*50_000)
 	}
 	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	i := 0
 	var sink uint64
+	cpu := threadCPU()
 	for b.Loop() {
 		c, _ := h3LatLngToCell(pts[i%len(pts)], defaultRes)
 		sink ^= c
 		i++
 	}
+	reportCPU(b, threadCPU()-cpu, "cells")
 	_ = sink
 }

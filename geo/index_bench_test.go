@@ -2,7 +2,9 @@ package geo
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // BenchmarkIndexLocate_10kSites looks up random points in a 50 × 50 km city
@@ -19,13 +21,25 @@ func BenchmarkIndexLocate_10kSites(b *testing.B) {
 	}
 	hits := make([]Hit, 0, 64)
 	b.ReportAllocs()
-	b.ResetTimer()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	i := 0
+	cpu := threadCPU()
 	for b.Loop() {
 		hits = ix.AppendLocate(hits[:0], queries[i%nq], 30, 100)
 		i++
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "checks/s")
+	reportCPU(b, threadCPU()-cpu, "checks")
+}
+
+// reportCPU adds the per-op CPU time of the benchmark's thread, and the
+// per-second rates by wall and by CPU time, to the benchmark's output.
+func reportCPU(b *testing.B, cpu time.Duration, unit string) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), unit+"/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(b.N)/cpu.Seconds(), unit+"/cpu-s")
+	}
 }
 
 // BenchmarkNewIndex_1kSites is the build cost: one op indexes 1,000 sites

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -113,14 +114,14 @@ func prepareFence(sf SiteFence) (indexedFence, fenceCover, error) {
 		return indexedFence{}, fenceCover{}, err
 	}
 	if len(cover.cells) == 0 {
-		return indexedFence{}, fenceCover{}, fmt.Errorf("%w: h3 returned no cells for the fence", ErrInvalid)
+		return indexedFence{}, fenceCover{}, errors.New("h3 returned no cells for the fence")
 	}
 	centre, err := h3CellCenter(cover.cells[0])
 	if err != nil {
 		return indexedFence{}, fenceCover{}, err
 	}
 	if got := cellOf(centre, cover.res); got != cover.cells[0] {
-		return indexedFence{}, fenceCover{}, fmt.Errorf("geo: pure-Go cell lookup gives %x for h3 cell %x at res %d", got, cover.cells[0], cover.res)
+		return indexedFence{}, fenceCover{}, fmt.Errorf("pure-Go cell lookup gives %x for h3 cell %x at res %d (has the h3-go grid changed?)", got, cover.cells[0], cover.res)
 	}
 	return site, cover, nil
 }
