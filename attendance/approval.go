@@ -118,7 +118,7 @@ const (
 	SourceDepartmentHead = "department_head" // the head of the department Levels up
 	SourceRole           = "role"            // every active employee with Role
 	SourceUsers          = "users"           // the named employees
-	sourceAdmins         = "admins"          // the fallback: the tenant's admins
+	SourceAdmins         = "admins"          // the tenant's admins (also the fallback when nobody else is reachable)
 )
 
 // Step modes.
@@ -214,7 +214,7 @@ func (f *Flow) validate() error {
 			src := &st.Approvers[j]
 			q := fmt.Sprintf("%s.approvers[%d]", p, j)
 			switch src.Type {
-			case SourceManager:
+			case SourceManager, SourceAdmins:
 			case SourceDepartmentHead:
 				if src.Levels == 0 {
 					src.Levels = 1
@@ -231,7 +231,7 @@ func (f *Flow) validate() error {
 					fe.Add(q+".user_ids", "invalid_user_ids", "name 1 to %d employees", maxUsers)
 				}
 			default:
-				fe.Add(q+".type", "invalid_type", "type must be manager, department_head, role or users")
+				fe.Add(q+".type", "invalid_type", "type must be manager, department_head, role, users or admins")
 			}
 			if src.Type != SourceDepartmentHead {
 				src.Levels = 0
@@ -429,14 +429,14 @@ func (r *Requests) resolveStep(ctx context.Context, tx pgx.Tx, tenant, requester
 			ids, err = org.EmployeesWithRole(ctx, tx, tenant, org.Role(src.Role))
 		case SourceUsers:
 			ids, err = org.ActiveEmployees(ctx, tx, tenant, src.UserIDs)
-		case sourceAdmins:
+		case SourceAdmins:
 			ids, err = r.admins(ctx, tx, tenant, requester)
 		}
 		if err != nil {
 			return nil, err
 		}
 		for _, id := range ids {
-			if (id != requester || src.Type == sourceAdmins) && !slices.Contains(out, id) {
+			if (id != requester || src.Type == SourceAdmins) && !slices.Contains(out, id) {
 				out = append(out, id)
 			}
 		}
@@ -460,7 +460,7 @@ func (r *Requests) admins(ctx context.Context, tx pgx.Tx, tenant, requester uuid
 }
 
 func adminStep() FlowStep {
-	return FlowStep{Name: "admins", Mode: ModeAny, Approvers: []ApproverSource{{Type: sourceAdmins}}}
+	return FlowStep{Name: "admins", Mode: ModeAny, Approvers: []ApproverSource{{Type: SourceAdmins}}}
 }
 
 // StartApprovalTx starts the approval of ref inside the caller's

@@ -132,6 +132,7 @@ func TestFlowValidate(t *testing.T) {
 		field string // "" when valid
 	}{
 		{"Default", DefaultFlow(), ""},
+		{"TheAdminsAsAStep", Flow{Steps: []FlowStep{step(ApproverSource{Type: SourceManager}), step(ApproverSource{Type: SourceAdmins})}}, ""},
 		{"NoSteps", Flow{}, "steps"},
 		{"UnknownSource", Flow{Steps: []FlowStep{step(ApproverSource{Type: "hr"})}}, "steps[0].approvers[0].type"},
 		{"EmployeeIsNotAnApproverRole", Flow{Steps: []FlowStep{step(ApproverSource{Type: SourceRole, Role: "employee"})}}, "steps[0].approvers[0].role"},
