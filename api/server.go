@@ -83,6 +83,9 @@ func New(d Deps) (*echo.Echo, error) {
 	if d.Requests == nil && d.Attendance != nil {
 		d.Requests = attendance.NewRequests(d.Attendance, attendance.RequestOptions{})
 	}
+	if d.Requests != nil && d.Attendance != nil {
+		d.Attendance.RoutePunchApprovals(d.Requests)
+	}
 	s := &Server{org: d.Org, att: d.Attendance, req: d.Requests, log: d.Logger, reg: d.Registry, version: d.Version, quiet: d.QuietAccessLog}
 	s.dev = d.Devices
 	s.notify = d.Notify

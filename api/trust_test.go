@@ -97,6 +97,17 @@ func TestTrust_SignalsAndVerdicts(t *testing.T) {
 		if p["verdict"] != "needs_approval" || !codes(p)["field_visit"] || p["field_visit"].(map[string]any)["customer"] != "Store 12" {
 			t.Fatalf("field check-in: %v", p)
 		}
+		// It waits in the approvals of the admins (F1 has no manager).
+		r := f.do("GET", "/v1/approvals?status=pending", f.ten.Admin, nil)
+		want(t, r, 200)
+		found := false
+		for _, it := range r.M(t)["items"].([]any) {
+			m := it.(map[string]any)
+			found = found || (m["request_type"] == "punch" && m["request_id"] == p["id"])
+		}
+		if !found {
+			t.Fatalf("the field check-in is not waiting for approval: %s", r.Body)
+		}
 		body = punchBody("in", hqLat+0.2, hqLng, 15)
 		body["field_visit"] = map[string]any{"note": "visit"}
 		body["location"].(map[string]any)["is_mock"] = true

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/dakahq/daka/geo"
@@ -37,10 +38,11 @@ type Options struct {
 
 // Service records and lists punches.
 type Service struct {
-	pool *pgxpool.Pool
-	org  *org.Service
-	o    Options
-	ph   photoState
+	approvals *Requests
+	pool      *pgxpool.Pool
+	org       *org.Service
+	o         Options
+	ph        photoState
 }
 
 // NewService returns a Service.
@@ -74,7 +76,21 @@ func (s *Service) RecordAppPunch(ctx context.Context, a org.Actor, in NewAppPunc
 		return Punch{}, false, err
 	}
 	p := s.evaluateWith(pc, in, now, ev)
-	created, err := s.insert(ctx, &p)
+	var created bool
+	if p.Verdict == VerdictNeedsApproval && s.approvals != nil {
+		// The punch and its approval commit together: no punch waits for a
+		// decision nobody was asked to make.
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			var err error
+			if created, err = s.insert(ctx, tx, &p); err != nil || !created {
+				return err
+			}
+			_, err = s.approvals.StartApprovalTx(ctx, tx, RequestRef{TenantID: p.TenantID, Type: "punch", ID: p.ID, EmployeeID: p.EmployeeID})
+			return err
+		})
+	} else {
+		created, err = s.insert(ctx, s.pool, &p)
+	}
 	if err != nil {
 		return Punch{}, false, err
 	}
@@ -109,8 +125,14 @@ const punchCols = `id, tenant_id, employee_id, kind, source, verdict, client_pun
 	lat, lng, accuracy_m, src_crs, src_lat, src_lng, fix_time, is_mock, wifi_bssid, wifi_ssid,
 	app_device_id, app_platform, rooted, photo_id, signals, score, offline, offline_clock, field_visit, developer_mode`
 
+// RoutePunchApprovals sends punches whose verdict is needs_approval to the
+// approval engine, in the transaction that stores them.
+func (s *Service) RoutePunchApprovals(r *Requests) { s.approvals = r }
+
 // insert stores p unless its client id is taken; it reports whether it did.
-func (s *Service) insert(ctx context.Context, p *Punch) (bool, error) {
+func (s *Service) insert(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, p *Punch) (bool, error) {
 	sig, err := json.Marshal(p.Signals)
 	if err != nil {
 		return false, fmt.Errorf("record punch: %w", err)
@@ -139,7 +161,7 @@ func (s *Service) insert(ctx context.Context, p *Punch) (bool, error) {
 	if p.FieldVisit != nil {
 		visit, _ = json.Marshal(p.FieldVisit)
 	}
-	tag, err := s.pool.Exec(ctx, `INSERT INTO punches (`+punchCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+	tag, err := q.Exec(ctx, `INSERT INTO punches (`+punchCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
 		$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33,
 		$34, $35, $36, $37)
 		ON CONFLICT (tenant_id, employee_id, client_punch_id) WHERE client_punch_id IS NOT NULL DO NOTHING`,

@@ -79,7 +79,7 @@ func TestMain_EndToEnd(t *testing.T) {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
-	punch := `{"client_punch_id":"0191f2a4-7e55-7c4e-9a6b-3c2d1e0f9a8b","kind":"in","location":{"lat":31.2304,"lng":121.4737,"accuracy_m":12,"crs":"gcj02"}}`
+	punch := `{"client_punch_id":"0191f2a4-7e55-7c4e-9a6b-3c2d1e0f9a8b","kind":"in","location":{"lat":31.230437,"lng":121.473662,"accuracy_m":12,"crs":"gcj02"}}`
 	req, _ := http.NewRequest("POST", base+"/v1/me/punches", strings.NewReader(punch))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
