@@ -56,7 +56,7 @@ func setupDevices(t testing.TB, opts ...devOption) *devBundle {
 		t.Fatal(err)
 	}
 	o := devices.Options{Now: clk.Now, EncryptionKey: testEncryptionKey, Media: store, DeviceCacheTTL: -1,
-		Logger: slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelError}))}
+		Logger: slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -65,7 +65,8 @@ func setupDevices(t testing.TB, opts ...devOption) *devBundle {
 		t.Fatal(err)
 	}
 	e, err := api.New(api.Deps{Org: orgs, Attendance: att, Devices: dev,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), QuietAccessLog: true, MaxBodyBytes: 1 << 20})
+		Logger: slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelError})), QuietAccessLog: true,
+		MaxBodyBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +157,14 @@ func (b *devBundle) punches(query string) []map[string]any {
 	}
 	r.JSON(b.tb, &out)
 	return out.Items
+}
+
+// advance moves the clock and signs the admin in again (access tokens
+// last 15 minutes).
+func (b *devBundle) advance(d time.Duration) {
+	b.tb.Helper()
+	b.clock.Advance(d)
+	b.ten.Admin = b.login(b.ten.Slug, "admin@"+b.ten.Slug+".test", testPassword)
 }
 
 // count runs a counting query.

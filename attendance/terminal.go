@@ -268,8 +268,14 @@ func (s *Service) RecordTerminalPunchesTx(ctx context.Context, tx pgx.Tx, tenant
 	if len(missing) == 0 {
 		return out, nil
 	}
-	rows, err = tx.Query(ctx, `SELECT dedupe_key, id, verdict FROM punches
-		WHERE tenant_id = $1 AND device_id = $2 AND dedupe_key = ANY($3::text[])`, tenant, deviceID, missing)
+	// One index probe per key: with "dedupe_key = ANY($3)" the planner,
+	// right after a bulk load whose rows its statistics do not know yet,
+	// scans the device's whole index range once per query and compares each
+	// entry with every key (minutes for a 50,000-punch replay). LIMIT 1 keeps
+	// the lateral subquery from being flattened into that plan.
+	rows, err = tx.Query(ctx, `SELECT x.dedupe_key, x.id, x.verdict FROM unnest($3::text[]) AS k(key),
+		LATERAL (SELECT p.dedupe_key, p.id, p.verdict FROM punches p
+			WHERE p.tenant_id = $1 AND p.device_id = $2 AND p.dedupe_key = k.key LIMIT 1) x`, tenant, deviceID, missing)
 	if err != nil {
 		return nil, fmt.Errorf("record terminal punches: stored ids: %w", err)
 	}

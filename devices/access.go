@@ -246,7 +246,7 @@ func (s *Service) SetAccess(ctx context.Context, a org.Actor, emp uuid.UUID, in 
 				return fmt.Errorf("set access: %w", err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO employee_devices (tenant_id, employee_id, device_id)
-				SELECT DISTINCT $1, $2, unnest($3::uuid[])`, a.TenantID, emp, *in.DeviceIDs); err != nil {
+				SELECT DISTINCT $1::uuid, $2::uuid, unnest($3::uuid[])`, a.TenantID, emp, *in.DeviceIDs); err != nil {
 				return interpret(err, "enrolment")
 			}
 		}
@@ -255,7 +255,7 @@ func (s *Service) SetAccess(ctx context.Context, a org.Actor, emp uuid.UUID, in 
 				return fmt.Errorf("set access: %w", err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO employee_device_sites (tenant_id, employee_id, site_id)
-				SELECT DISTINCT $1, $2, unnest($3::uuid[])`, a.TenantID, emp, *in.SiteIDs); err != nil {
+				SELECT DISTINCT $1::uuid, $2::uuid, unnest($3::uuid[])`, a.TenantID, emp, *in.SiteIDs); err != nil {
 				return interpret(err, "enrolment")
 			}
 		}

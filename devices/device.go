@@ -334,8 +334,10 @@ func (s *Service) insertDevice(ctx context.Context, tx pgx.Tx, a org.Actor, d De
 		return Device{}, Credentials{}, err
 	}
 	dm, _ := json.Marshal(d.DirectionMap)
+	// roster_reset_at starts at the epoch: a device's first roster is full
+	// anyway (it sends no since), only a later change of site forces one.
 	_, err := tx.Exec(ctx, `INSERT INTO devices (tenant_id, id, serial, protocol, site_id, timezone, name, model, direction_map,
-		roster_reset_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $10)`,
+		roster_reset_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'epoch', $10, $10)`,
 		a.TenantID, d.ID, d.Serial, d.Protocol, d.SiteID, d.Timezone, d.Name, d.Model, dm, now)
 	if err != nil {
 		return Device{}, Credentials{}, interpret(err, "device")

@@ -15,7 +15,7 @@ func (s *Service) Touch(ctx context.Context, d Device, ip string) {
 		return
 	}
 	if _, err := s.pool.Exec(ctx, `UPDATE devices SET last_seen_at = $3, ip = CASE WHEN $4 = '' THEN ip ELSE $4 END,
-		offline_notified_at = NULL WHERE tenant_id = $1 AND id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3 - interval '5 seconds' OR ($4 <> '' AND ip <> $4))`,
+		offline_notified_at = NULL WHERE tenant_id = $1 AND id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3::timestamptz - interval '5 seconds' OR ($4 <> '' AND ip <> $4))`,
 		d.TenantID, d.ID, now, clip(ip, 64)); err != nil {
 		s.log.Warn("device last seen", "device", d.ID, "err", err)
 	}

@@ -513,17 +513,22 @@ func (s *Service) link(ctx context.Context, tx pgx.Tx, d Device, created []linkK
 		if res != nil {
 			what, by = res.what, res.by
 		}
-		if _, err := tx.Exec(ctx, `UPDATE device_quarantine q SET resolved_at = $3, resolved_by = $4, resolution = $5, punch_id = u.punch
-			FROM unnest($6::text[], $7::uuid[]) AS u(key, punch)
-			WHERE q.tenant_id = $1 AND q.device_id = $2 AND q.dedupe_key = u.key AND q.resolved_at IS NULL`,
+		// Per-key probes (see attendance.RecordTerminalPunchesTx for why).
+		if _, err := tx.Exec(ctx, `UPDATE device_quarantine q SET resolved_at = $3, resolved_by = $4, resolution = $5, punch_id = m.punch
+			FROM (SELECT x.id, u.punch FROM unnest($6::text[], $7::uuid[]) AS u(key, punch),
+				LATERAL (SELECT o.id FROM device_quarantine o WHERE o.tenant_id = $1 AND o.device_id = $2 AND o.dedupe_key = u.key
+					AND o.resolved_at IS NULL LIMIT 1) x) m
+			WHERE q.tenant_id = $1 AND q.id = m.id`,
 			d.TenantID, d.ID, now, by, what, ks, ps); err != nil {
 			return fmt.Errorf("link quarantine: %w", err)
 		}
 	}
 	if unlinked {
-		if _, err := tx.Exec(ctx, `UPDATE device_photos p SET punch_id = u.punch
-			FROM unnest($3::text[], $4::uuid[]) AS u(key, punch)
-			WHERE p.tenant_id = $1 AND p.device_id = $2 AND p.dedupe_key = u.key AND p.punch_id IS NULL`,
+		if _, err := tx.Exec(ctx, `UPDATE device_photos p SET punch_id = m.punch
+			FROM (SELECT x.id, u.punch FROM unnest($3::text[], $4::uuid[]) AS u(key, punch),
+				LATERAL (SELECT o.id FROM device_photos o WHERE o.tenant_id = $1 AND o.device_id = $2 AND o.dedupe_key = u.key
+					AND o.punch_id IS NULL LIMIT 1) x) m
+			WHERE p.tenant_id = $1 AND p.id = m.id`,
 			d.TenantID, d.ID, ks, ps); err != nil {
 			return fmt.Errorf("link photos: %w", err)
 		}
@@ -581,8 +586,9 @@ func (s *Service) storedPunches(ctx context.Context, tx pgx.Tx, d Device, items 
 	if len(ks) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT dedupe_key, id, verdict FROM punches WHERE tenant_id = $1 AND device_id = $2
-		AND dedupe_key = ANY($3::text[])`, d.TenantID, d.ID, ks)
+	rows, err := tx.Query(ctx, `SELECT x.dedupe_key, x.id, x.verdict FROM unnest($3::text[]) AS k(key),
+		LATERAL (SELECT p.dedupe_key, p.id, p.verdict FROM punches p
+			WHERE p.tenant_id = $1 AND p.device_id = $2 AND p.dedupe_key = k.key LIMIT 1) x`, d.TenantID, d.ID, ks)
 	if err != nil {
 		return nil, fmt.Errorf("stored punches: %w", err)
 	}
@@ -698,8 +704,9 @@ func (s *Service) insertQuarantine(ctx context.Context, tx pgx.Tx, d Device, qs 
 		}
 	}
 	if len(missing) > 0 {
-		rows, err := tx.Query(ctx, `SELECT id, dedupe_key FROM device_quarantine WHERE tenant_id = $1 AND device_id = $2
-			AND dedupe_key = ANY($3::text[])`, d.TenantID, d.ID, missing)
+		rows, err := tx.Query(ctx, `SELECT x.id, x.dedupe_key FROM unnest($3::text[]) AS k(key),
+			LATERAL (SELECT q.id, q.dedupe_key FROM device_quarantine q
+				WHERE q.tenant_id = $1 AND q.device_id = $2 AND q.dedupe_key = k.key LIMIT 1) x`, d.TenantID, d.ID, missing)
 		if err != nil {
 			return nil, fmt.Errorf("quarantine: %w", err)
 		}
