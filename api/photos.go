@@ -113,12 +113,15 @@ func (s *Server) UploadMyPhoto(ctx context.Context, r UploadMyPhotoRequestObject
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.att.UploadPhoto(ctx, actorFrom(ctx), f)
+	p, created, err := s.att.UploadPhoto(ctx, actorFrom(ctx), f)
 	if err != nil {
 		if b, ok := busy(err); ok {
 			return b, nil
 		}
 		return nil, err
+	}
+	if !created {
+		return UploadMyPhoto200JSONResponse(fromPhoto(p, nil)), nil
 	}
 	return UploadMyPhoto201JSONResponse(fromPhoto(p, nil)), nil
 }

@@ -33,6 +33,7 @@ const (
 	DefaultPhotoURLTTL       = 5 * time.Minute
 	DefaultPhotoUploadURLTTL = 15 * time.Minute
 	DefaultPhotoAbandonAfter = 24 * time.Hour
+	DefaultPhotoRetryWindow  = 15 * time.Minute
 	// photoBusyRetry is the Retry-After of a busy answer: about the time one
 	// 12 MP photo takes to process.
 	photoBusyRetry = 2 * time.Second
@@ -64,6 +65,11 @@ type PhotoOptions struct {
 	// AbandonAfter is how long after its URL expired an uncompleted direct
 	// upload is dropped by the retention job (default 24 h).
 	AbandonAfter time.Duration
+	// RetryWindow is how long a multipart re-upload of the same bytes by the
+	// same employee returns the photo already stored instead of a new one
+	// (default 15 min), so an app retrying after a lost response does not
+	// create a "reused" photo.
+	RetryWindow time.Duration
 }
 
 func (o PhotoOptions) withDefaults() PhotoOptions {
@@ -91,6 +97,9 @@ func (o PhotoOptions) withDefaults() PhotoOptions {
 	}
 	if o.AbandonAfter <= 0 {
 		o.AbandonAfter = DefaultPhotoAbandonAfter
+	}
+	if o.RetryWindow <= 0 {
+		o.RetryWindow = DefaultPhotoRetryWindow
 	}
 	return o
 }
@@ -224,26 +233,33 @@ func (s *Service) photosEnabled() error {
 }
 
 // UploadPhoto reads one photo from r (at most PhotoMaxBytes), processes it,
-// stores its derivatives and records it as the actor's.
-func (s *Service) UploadPhoto(ctx context.Context, a org.Actor, r io.Reader) (Photo, error) {
+// stores its derivatives and records it as the actor's. It reports whether
+// the photo was created now: false means the actor uploaded the same bytes
+// within RetryWindow, and that photo is returned instead.
+func (s *Service) UploadPhoto(ctx context.Context, a org.Actor, r io.Reader) (Photo, bool, error) {
 	if err := s.photosEnabled(); err != nil {
-		return Photo{}, err
+		return Photo{}, false, err
 	}
 	data, err := readPhoto(r, s.ph.o.MaxBytes)
 	if err != nil {
-		return Photo{}, err
+		return Photo{}, false, err
 	}
 	id, _ := uuid.NewV7()
 	now := s.photoNow()
 	p := Photo{ID: id, TenantID: a.TenantID, EmployeeID: a.EmployeeID, CreatedAt: now}
-	if err := s.accept(ctx, &p, data, now); err != nil {
-		return Photo{}, err
+	replay, err := s.accept(ctx, &p, data, now, true)
+	if err != nil {
+		return Photo{}, false, err
+	}
+	if replay != nil {
+		prev, err := s.photoByID(ctx, a.TenantID, *replay, &a.EmployeeID)
+		return prev, false, err
 	}
 	if _, err := s.writePhoto(ctx, p); err != nil {
 		s.deleteObjects(context.WithoutCancel(ctx), p.normKey, p.thumbKey, p.origKey)
-		return Photo{}, err
+		return Photo{}, false, err
 	}
-	return p, nil
+	return p, true, nil
 }
 
 // CreatePhotoUpload hands out a signed URL the app PUTs the photo to
@@ -303,12 +319,25 @@ func (s *Service) CompletePhotoUpload(ctx context.Context, a org.Actor, id uuid.
 	data, err := s.fetchUpload(ctx, p)
 	if err == nil {
 		now := s.photoNow()
-		if err = s.accept(ctx, &p, data, now); err == nil {
+		if _, err = s.accept(ctx, &p, data, now, false); err == nil {
 			return s.finishUpload(ctx, p)
 		}
 	}
-	if code := errs.CodeOf(err); refusals[code] != nil {
+	code := errs.CodeOf(err)
+	if refusals[code] != nil {
 		s.failUpload(ctx, p, code)
+	}
+	if code == "upload_missing" {
+		// A concurrent completion may have finished and deleted the raw
+		// upload since the row was read: answer what it recorded.
+		cur, rerr := s.photoByID(ctx, a.TenantID, id, &a.EmployeeID)
+		switch {
+		case rerr != nil:
+		case cur.Status == PhotoReady:
+			return cur, nil
+		case cur.Status == PhotoFailed:
+			return Photo{}, refusalFor(cur.FailureCode)
+		}
 	}
 	return Photo{}, err
 }
@@ -455,8 +484,10 @@ func (s *Service) photoURLs(ctx context.Context, p Photo) (*PhotoURLs, error) {
 }
 
 // accept runs the pipeline on data (in a processing slot), finds reuse,
-// and stores the derivatives; it fills p for writePhoto.
-func (s *Service) accept(ctx context.Context, p *Photo, data []byte, now time.Time) error {
+// and stores the derivatives; it fills p for writePhoto. With allowReplay,
+// an exact copy the same employee uploaded within RetryWindow is not stored
+// again: accept returns that photo's id instead.
+func (s *Service) accept(ctx context.Context, p *Photo, data []byte, now time.Time, allowReplay bool) (*uuid.UUID, error) {
 	var pr *media.Processed
 	err := s.inSlot(ctx, func() error {
 		var err error
@@ -464,11 +495,15 @@ func (s *Service) accept(ctx context.Context, p *Photo, data []byte, now time.Ti
 		return err
 	})
 	if err != nil {
-		return refusal(err)
+		return nil, refusal(err)
 	}
-	pol, err := s.reuseAndPolicy(ctx, p.TenantID, p.EmployeeID, p.ID, pr, now)
+	// The photo's own row, if any, is still uploading, so it never matches.
+	pol, err := s.reuseAndPolicy(ctx, p.TenantID, p.EmployeeID, pr, now)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if r := pol.reuse; allowReplay && r != nil && r.Exact && r.SameEmployee && !pol.reuseAt.Before(now.Add(-s.ph.o.RetryWindow)) {
+		return &r.Of, nil
 	}
 	prefix := fmt.Sprintf("photos/%s/%s/", p.TenantID, p.ID)
 	p.normKey, p.thumbKey = prefix+"normalized.jpg", prefix+"thumb.jpg"
@@ -488,7 +523,7 @@ func (s *Service) accept(ctx context.Context, p *Photo, data []byte, now time.Ti
 			for _, done := range objs[:i] {
 				s.deleteObjects(context.WithoutCancel(ctx), done.key)
 			}
-			return fmt.Errorf("store photo: %w", err)
+			return nil, fmt.Errorf("store photo: %w", err)
 		}
 	}
 	p.Status, p.Format, p.Width, p.Height, p.Bytes = PhotoReady, pr.Format, pr.Width, pr.Height, int64(len(data))
@@ -499,7 +534,7 @@ func (s *Service) accept(ctx context.Context, p *Photo, data []byte, now time.Ti
 	if p.ExpiresAt.IsZero() {
 		p.ExpiresAt = now.AddDate(0, 0, pol.retentionDays)
 	}
-	return nil
+	return nil, nil
 }
 
 // inSlot runs fn in one of the processing slots, waiting at most QueueWait
@@ -528,6 +563,7 @@ type photoPolicy struct {
 	keepOriginal  bool
 	retentionDays int
 	reuse         *PhotoReuse
+	reuseAt       time.Time // when the repeated photo was created
 }
 
 // reuseAndPolicy reads the tenant's photo policy and the earlier photo this
@@ -535,35 +571,37 @@ type photoPolicy struct {
 // (sha256 index), else the nearest perceptual match within ReuseWindow. The
 // stored rotation hashes make a turned re-upload match too.
 //
-// The near scan compares every photo of the tenant in the window
-// (photos_recent holds the hashes, so it reads only the index): fine for
+// The near scan computes the distance to every photo of the tenant in the
+// window (photos_recent holds the hashes): about 1 µs per photo, fine for
 // tens of thousands of photos a month; see docs/media.md beyond that.
-func (s *Service) reuseAndPolicy(ctx context.Context, tenant, employee, id uuid.UUID, pr *media.Processed, now time.Time) (photoPolicy, error) {
+func (s *Service) reuseAndPolicy(ctx context.Context, tenant, employee uuid.UUID, pr *media.Processed, now time.Time) (photoPolicy, error) {
 	var pol photoPolicy
 	var of, emp *uuid.UUID
 	var dist *int
 	var exact *bool
-	err := s.pool.QueryRow(ctx, `SELECT t.keep_photo_originals, t.photo_retention_days, r.id, r.employee_id, r.d, r.exact
+	var at *time.Time
+	err := s.pool.QueryRow(ctx, `SELECT t.keep_photo_originals, t.photo_retention_days, r.id, r.employee_id, r.d, r.exact, r.created_at
 		FROM tenants t LEFT JOIN LATERAL (
 		  (SELECT p.id, p.employee_id, 0 AS d, true AS exact, p.created_at FROM photos p
-		    WHERE p.tenant_id = t.id AND p.sha256 = $2 AND p.status = 'ready' AND p.deleted_at IS NULL AND p.id <> $3
+		    WHERE p.tenant_id = t.id AND p.sha256 = $2 AND p.status = 'ready' AND p.deleted_at IS NULL
 		    ORDER BY p.created_at DESC LIMIT 1)
 		  UNION ALL
 		  (SELECT c.id, c.employee_id, c.d, false, c.created_at FROM (
-		     SELECT p.id, p.employee_id, p.created_at, LEAST(bit_count((p.phash # $4)::bit(64)), bit_count((p.phash_r90 # $4)::bit(64)),
-		       bit_count((p.phash_r180 # $4)::bit(64)), bit_count((p.phash_r270 # $4)::bit(64)))::int AS d
-		     FROM photos p WHERE p.tenant_id = t.id AND p.status = 'ready' AND p.deleted_at IS NULL AND p.created_at >= $5 AND p.id <> $3) c
-		   WHERE c.d <= $6 ORDER BY c.d, c.created_at DESC LIMIT 1)
+		     SELECT p.id, p.employee_id, p.created_at, LEAST(bit_count((p.phash # $3)::bit(64)), bit_count((p.phash_r90 # $3)::bit(64)),
+		       bit_count((p.phash_r180 # $3)::bit(64)), bit_count((p.phash_r270 # $3)::bit(64)))::int AS d
+		     FROM photos p WHERE p.tenant_id = t.id AND p.status = 'ready' AND p.deleted_at IS NULL AND p.created_at >= $4) c
+		   WHERE c.d <= $5 ORDER BY c.d, c.created_at DESC LIMIT 1)
 		  ORDER BY exact DESC LIMIT 1
 		) r ON true
 		WHERE t.id = $1`,
-		tenant, pr.SHA256[:], id, int64(pr.PHash), now.Add(-s.ph.o.ReuseWindow), s.ph.o.ReuseMaxDistance,
-	).Scan(&pol.keepOriginal, &pol.retentionDays, &of, &emp, &dist, &exact)
+		tenant, pr.SHA256[:], int64(pr.PHash), now.Add(-s.ph.o.ReuseWindow), s.ph.o.ReuseMaxDistance,
+	).Scan(&pol.keepOriginal, &pol.retentionDays, &of, &emp, &dist, &exact, &at)
 	if err != nil {
 		return pol, fmt.Errorf("photo reuse: %w", err)
 	}
 	if of != nil {
 		pol.reuse = &PhotoReuse{Of: *of, Distance: *dist, Exact: *exact, SameEmployee: *emp == employee}
+		pol.reuseAt = *at
 	}
 	return pol, nil
 }

@@ -115,7 +115,7 @@ func TestRefusalForStoredCodes(t *testing.T) {
 func TestPhotosDisabledWithoutAStore(t *testing.T) {
 	t.Parallel()
 	s := &Service{ph: newPhotoState(nil, PhotoOptions{})}
-	_, err := s.UploadPhoto(context.Background(), org.Actor{}, strings.NewReader("x"))
+	_, _, err := s.UploadPhoto(context.Background(), org.Actor{}, strings.NewReader("x"))
 	if errs.KindOf(err) != errs.Unavailable || errs.CodeOf(err) != "photos_unavailable" {
 		t.Errorf("got %v", err)
 	}

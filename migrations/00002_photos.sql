@@ -68,12 +68,12 @@ CREATE TABLE photos (
     CHECK (status <> 'ready' OR (normalized_key IS NOT NULL AND thumb_key IS NOT NULL AND sha256 IS NOT NULL AND phash IS NOT NULL))
 );
 
--- Near-duplicate scan: the tenant's live photos of the last N days, newest
--- first, with the four hashes in the index so the scan never visits the heap
--- for rows it rejects. The Hamming distance itself cannot be indexed by a
--- btree; see docs/media.md for where this stops scaling.
+-- Near-duplicate scan: the tenant's live photos of the last N days, with
+-- everything the scan reads in the index (an index-only scan). The Hamming
+-- distance itself cannot be indexed by a btree: the scan computes it for
+-- every photo in the window; see docs/media.md for where this stops scaling.
 CREATE INDEX photos_recent ON photos (tenant_id, created_at DESC)
-    INCLUDE (phash, phash_r90, phash_r180, phash_r270)
+    INCLUDE (id, employee_id, phash, phash_r90, phash_r180, phash_r270)
     WHERE status = 'ready' AND deleted_at IS NULL;
 -- Exact re-uploads.
 CREATE INDEX photos_sha256 ON photos (tenant_id, sha256) WHERE status = 'ready' AND deleted_at IS NULL;
