@@ -19,7 +19,7 @@ func TestMain_EndToEnd(t *testing.T) {
 	t.Parallel()
 	dbURL := testdb.NewURL(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "DAKA_HTTP_ADDR": "127.0.0.1:0", "DAKA_LOG_LEVEL": "warn",
-		"DAKA_JWT_SECRET": strings.Repeat("s", 32)}
+		"DAKA_JWT_SECRET": strings.Repeat("s", 32), "DAKA_MEDIA_DIR": t.TempDir()}
 	getenv := func(k string) string { return env[k] }
 	ctx := context.Background()
 	var out, errb bytes.Buffer
