@@ -21,28 +21,34 @@ import (
 	"github.com/dakahq/daka/notify/fcm"
 )
 
-// benchWorkers is DAKA_WORKERS' default: the concurrency of both the River
-// queue and the direct-SDK baseline, so the two are comparable.
-const benchWorkers = 10
-
 // BenchmarkPush measures push throughput to the local FCM fake, in the same
 // run: the fake's raw accept rate through the firebase SDK called directly
-// by benchWorkers goroutines (the ceiling), and push jobs delivered per
-// second through River (a backlog of b.N committed jobs drained by
-// benchWorkers workers: fetch, load, send, delivery record, completion).
-// Each runs with the fake answering at once (CPU-bound) and after 20 ms
-// (a network round trip); River runs with the shipped fetch cooldown (20 ms)
-// and with River's own default (100 ms). Run with -benchtime=Nx (e.g. 2000x).
+// by as many goroutines as River has workers (the ceiling), and push jobs
+// delivered per second through River (a backlog of b.N committed jobs
+// drained by the workers: fetch, load, send, delivery record, completion).
+// The fake answers at once (CPU-bound) or after 20 ms (a network round
+// trip); River runs with the shipped fetch cooldown (5 ms), 20 ms, and
+// River's own default (100 ms); workers are DAKA_WORKERS' default (10) and
+// 50. Run with -benchtime=Nx (e.g. 2000x).
 func BenchmarkPush(b *testing.B) {
-	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
-		b.Run(fmt.Sprintf("latency=%s/sdk-direct", latency), func(b *testing.B) { benchDirect(b, latency) })
-		for _, cooldown := range []time.Duration{5 * time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond} {
-			b.Run(fmt.Sprintf("latency=%s/river/cooldown=%s", latency, cooldown), func(b *testing.B) { benchRiver(b, latency, cooldown) })
+	for _, c := range []struct {
+		latency   time.Duration
+		workers   int
+		cooldowns []time.Duration
+	}{
+		{0, 10, []time.Duration{5 * time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond}},
+		{20 * time.Millisecond, 10, []time.Duration{5 * time.Millisecond, 20 * time.Millisecond, 100 * time.Millisecond}},
+		{20 * time.Millisecond, 50, []time.Duration{5 * time.Millisecond}},
+	} {
+		prefix := fmt.Sprintf("latency=%s/workers=%d", c.latency, c.workers)
+		b.Run(prefix+"/sdk-direct", func(b *testing.B) { benchDirect(b, c.latency, c.workers) })
+		for _, cooldown := range c.cooldowns {
+			b.Run(fmt.Sprintf("%s/river/cooldown=%s", prefix, cooldown), func(b *testing.B) { benchRiver(b, c.latency, c.workers, cooldown) })
 		}
 	}
 }
 
-func benchDirect(b *testing.B, latency time.Duration) {
+func benchDirect(b *testing.B, latency time.Duration, workers int) {
 	ctx := context.Background()
 	fake := fcmfake.Start(fcmfake.WithoutRecording(), fcmfake.WithLatency(latency))
 	defer fake.Close()
@@ -58,7 +64,7 @@ func benchDirect(b *testing.B, latency time.Duration) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
-	for w := 0; w < benchWorkers; w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -77,7 +83,7 @@ func benchDirect(b *testing.B, latency time.Duration) {
 	report(b, fake)
 }
 
-func benchRiver(b *testing.B, latency, cooldown time.Duration) {
+func benchRiver(b *testing.B, latency time.Duration, workers int, cooldown time.Duration) {
 	ctx := context.Background()
 	fake := fcmfake.Start(fcmfake.WithoutRecording(), fcmfake.WithLatency(latency))
 	defer fake.Close()
@@ -86,7 +92,7 @@ func benchRiver(b *testing.B, latency, cooldown time.Duration) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := notify.New(pool, notify.Options{Providers: []notify.Provider{p}, Workers: benchWorkers,
+	svc, err := notify.New(pool, notify.Options{Providers: []notify.Provider{p}, Workers: workers,
 		PollInterval: time.Second, FetchCooldown: cooldown, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
