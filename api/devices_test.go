@@ -55,7 +55,7 @@ func setupDevices(t testing.TB, opts ...devOption) *devBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := devices.Options{Now: clk.Now, EncryptionKey: testEncryptionKey, Media: store, DeviceCacheTTL: -1,
+	o := devices.Options{Now: clk.Now, EncryptionKey: testEncryptionKey, Media: store, DeviceCacheTTL: -1, IdentityCacheTTL: -1,
 		Logger: slog.New(slog.NewTextHandler(tlog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	for _, f := range opts {
 		f(&o)

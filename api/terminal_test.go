@@ -9,16 +9,21 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/dakahq/daka/devices"
 )
+
+func uuid7() (uuid.UUID, error) { return uuid.NewV7() }
 
 // native is a signed native terminal talking to the test server.
 type native struct {
@@ -546,4 +551,170 @@ func TestTerminal_CommandsEventsPhotosTemplates(t *testing.T) {
 			t.Fatalf("%d templates", n)
 		}
 	})
+}
+
+// benchEmployees inserts n employees E1..En straight into the database.
+func benchEmployees(tb testing.TB, b *devBundle, n int) {
+	tb.Helper()
+	if _, err := b.pool.Exec(context.Background(), `INSERT INTO employees (tenant_id, id, employee_no, name, timezone, created_at, updated_at)
+		SELECT $1, gen_random_uuid(), 'E' || g, 'Employee ' || g, 'Asia/Shanghai', now(), now() FROM generate_series(1, $2) g`,
+		b.ten.ID, n); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// copyPunches is the baseline: the same rows a terminal batch stores, sent
+// with PostgreSQL COPY straight into punches (same table, same indexes, no
+// matching, no deduplication). keys must be new.
+func copyPunches(tb testing.TB, b *devBundle, device string, emps []string, keys []string, at time.Time) time.Duration {
+	tb.Helper()
+	ctx := context.Background()
+	pg := func(s string) pgtype.UUID { return pgtype.UUID{Bytes: mustUUID(tb, s), Valid: true} }
+	dev, site, ten := pg(device), pg(b.site), pgtype.UUID{Bytes: b.ten.ID, Valid: true}
+	empIDs := make([]pgtype.UUID, len(emps))
+	for i, e := range emps {
+		empIDs[i] = pg(e)
+	}
+	rows := make([][]any, len(keys))
+	for i, k := range keys {
+		id, _ := uuid7()
+		t := at.Add(time.Duration(i) * time.Second)
+		rows[i] = []any{ten, pgtype.UUID{Bytes: id, Valid: true}, empIDs[i%len(emps)], "in", "terminal", "accepted", t, at, t, site, "HQ",
+			[]byte("[]"), dev, int64(i), t, "Asia/Shanghai", k, `{"seq":1}`, "face", int32(0)}
+	}
+	conn, err := b.pool.Acquire(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Release()
+	began := time.Now()
+	n, err := conn.Conn().CopyFrom(ctx, pgx.Identifier{"punches"}, []string{"tenant_id", "id", "employee_id", "kind", "source", "verdict",
+		"occurred_at", "received_at", "client_time", "site_id", "site_name", "signals", "device_id", "device_seq", "device_local_time",
+		"device_zone", "dedupe_key", "raw", "verify_method", "status_code"}, pgx.CopyFromRows(rows))
+	if err != nil || int(n) != len(keys) {
+		tb.Fatalf("copy: %d rows, %v", n, err)
+	}
+	return time.Since(began)
+}
+
+// productionCaches turns the lookup caches back on (tests run without
+// them so that every change shows at once).
+func productionCaches(o *devices.Options) { o.DeviceCacheTTL, o.IdentityCacheTTL = 0, 0 }
+
+// BenchmarkTerminalNativeBatch posts native punch batches over real HTTP
+// (signature, spec validation, matching, one insert per 5,000) and, in the
+// same run, COPYs the same number of rows: punches/s of each and the ratio.
+func BenchmarkTerminalNativeBatch(b *testing.B) {
+	for _, size := range []int{5000, 50000} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			bb := setupDevices(b, productionCaches)
+			benchEmployees(b, bb, 200)
+			var emps []string
+			rows, _ := bb.pool.Query(context.Background(), `SELECT id::text FROM employees WHERE employee_no LIKE 'E%'`)
+			emps, _ = pgx.CollectRows(rows, pgx.RowTo[string])
+			n := bb.nativeDevice("DK-BENCH")
+			copyDev := bb.device("COPY-BASE", "daka", "Asia/Shanghai")["id"].(string)
+			start := time.Date(2026, 11, 16, 7, 0, 0, 0, time.UTC)
+			var api, cp time.Duration
+			seq := 0
+			b.ResetTimer()
+			for it := 0; it < b.N; it++ {
+				b.StopTimer()
+				items := make([]map[string]any, size)
+				keys := make([]string, size)
+				for i := range items {
+					seq++
+					items[i] = map[string]any{"seq": seq, "pin": fmt.Sprintf("E%d", seq%200+1), "status": seq % 2, "verify": "face",
+						"device_time": start.Add(time.Duration(seq) * time.Second).Format("2006-01-02T15:04:05")}
+					keys[i] = fmt.Sprintf("seq:%d", seq)
+				}
+				body, _ := json.Marshal(map[string]any{"punches": items})
+				req := n.request("POST", "/v1/terminal/punches", body)
+				hreq, _ := http.NewRequest("POST", bb.srv.URL+"/v1/terminal/punches", bytes.NewReader(body))
+				hreq.Header = req.Header
+				b.StartTimer()
+				began := time.Now()
+				res, err := http.DefaultClient.Do(hreq)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					b.Fatalf("status %d", res.StatusCode)
+				}
+				api += time.Since(began)
+				cp += copyPunches(b, bb, copyDev, emps, keys, start)
+			}
+			total := float64(b.N * size)
+			b.ReportMetric(total/api.Seconds(), "api_punches/s")
+			b.ReportMetric(total/cp.Seconds(), "copy_punches/s")
+			b.ReportMetric(cp.Seconds()/api.Seconds(), "api/copy")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// BenchmarkTerminalATTLOG posts ZKTeco backlog batches (128 lines, the
+// firmware's batch) from 8 devices at once over real HTTP, and COPYs the
+// same number of rows in the same run.
+func BenchmarkTerminalATTLOG(b *testing.B) {
+	bb := setupDevices(b, productionCaches)
+	benchEmployees(b, bb, 200)
+	rows, _ := bb.pool.Query(context.Background(), `SELECT id::text FROM employees WHERE employee_no LIKE 'E%'`)
+	emps, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+	const devs, lines = 8, 128
+	for i := 0; i < devs; i++ {
+		bb.zkDevice(fmt.Sprintf("ZKBENCH%d", i))
+	}
+	copyDev := bb.device("COPY-BASE", "daka", "Asia/Shanghai")["id"].(string)
+	start := time.Date(2025, 1, 1, 7, 0, 0, 0, time.UTC)
+	var next atomic.Int64
+	batch := func(dev int, from int64) []byte {
+		var sb strings.Builder
+		for i := int64(0); i < lines; i++ {
+			s := from + i
+			fmt.Fprintf(&sb, "E%d\t%s\t%d\t15\t0\t0\t0\t0\t0\t0\t%d\n", s%200+1, start.Add(time.Duration(s)*time.Second).Format("2006-01-02 15:04:05"),
+				s%2, s)
+		}
+		return []byte(sb.String())
+	}
+	b.ResetTimer()
+	began := time.Now()
+	var posts atomic.Int64
+	b.SetParallelism(devs / runtime.GOMAXPROCS(0))
+	var devN atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		dev := int(devN.Add(1)-1) % devs
+		for pb.Next() {
+			body := batch(dev, next.Add(lines)-lines)
+			res, err := http.Post(fmt.Sprintf("%s/iclock/cdata?SN=ZKBENCH%d&table=ATTLOG&Stamp=1", bb.srv.URL, dev), "", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			out, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if string(out) != fmt.Sprintf("OK: %d", lines) {
+				b.Errorf("answer %q", out)
+				return
+			}
+			posts.Add(1)
+		}
+	})
+	api := time.Since(began)
+	b.StopTimer()
+	total := int(posts.Load()) * lines
+	keys := make([]string, total)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("copy:%d", i)
+	}
+	var cp time.Duration
+	for i := 0; i < total; i += 5000 {
+		cp += copyPunches(b, bb, copyDev, emps, keys[i:min(i+5000, total)], start)
+	}
+	b.ReportMetric(float64(total)/api.Seconds(), "api_punches/s")
+	b.ReportMetric(float64(total)/cp.Seconds(), "copy_punches/s")
+	b.ReportMetric(cp.Seconds()/api.Seconds(), "api/copy")
+	b.ReportMetric(0, "ns/op")
 }

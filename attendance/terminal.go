@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Terminal punches arrive in batches (a ZK backlog replay, a native
@@ -162,14 +163,17 @@ func (s *Service) RecordTerminalPunchesTx(ctx context.Context, tx pgx.Tx, tenant
 	now := s.o.Now().UTC().Truncate(time.Microsecond)
 	n := len(ps)
 	var (
-		ids       = make([]uuid.UUID, n)
-		emps      = make([]uuid.UUID, n)
+		// pgtype.UUID rather than uuid.UUID: pgx encodes the latter through
+		// its driver.Valuer string and a failed binary attempt per value,
+		// which was a fifth of a batch's CPU time.
+		ids       = make([]pgtype.UUID, n)
+		emps      = make([]pgtype.UUID, n)
 		kinds     = make([]string, n)
 		verdicts  = make([]string, n)
 		occurred  = make([]time.Time, n)
 		received  = make([]time.Time, n)
 		devTimes  = make([]time.Time, n)
-		sites     = make([]*uuid.UUID, n)
+		sites     = make([]pgtype.UUID, n)
 		siteNames = make([]*string, n)
 		signals   = make([]string, n)
 		seqs      = make([]*int64, n)
@@ -192,22 +196,24 @@ func (s *Service) RecordTerminalPunchesTx(ctx context.Context, tx pgx.Tx, tenant
 		if err != nil {
 			return nil, fmt.Errorf("record terminal punches: %w", err)
 		}
-		sig := p.Signals
-		if sig == nil {
-			sig = []Signal{}
-		}
-		b, err := json.Marshal(sig)
-		if err != nil {
-			return nil, fmt.Errorf("record terminal punches: %w", err)
+		b := []byte("[]")
+		if len(p.Signals) > 0 {
+			var err error
+			if b, err = json.Marshal(p.Signals); err != nil {
+				return nil, fmt.Errorf("record terminal punches: %w", err)
+			}
 		}
 		rec := p.ReceivedAt
 		if rec.IsZero() {
 			rec = now
 		}
-		ids[i], emps[i], kinds[i] = id, p.EmployeeID, p.Kind
-		verdicts[i] = terminalVerdict(sig)
+		ids[i], emps[i], kinds[i] = pgtype.UUID{Bytes: id, Valid: true}, pgtype.UUID{Bytes: p.EmployeeID, Valid: true}, p.Kind
+		verdicts[i] = terminalVerdict(p.Signals)
 		occurred[i], received[i], devTimes[i] = p.OccurredAt.UTC(), rec.UTC(), p.DeviceTime.UTC()
-		sites[i], siteNames[i], signals[i] = p.SiteID, p.SiteName, string(b)
+		if p.SiteID != nil {
+			sites[i] = pgtype.UUID{Bytes: *p.SiteID, Valid: true}
+		}
+		siteNames[i], signals[i] = p.SiteName, string(b)
 		seqs[i], locals[i], zones[i], keys[i], raws[i] = p.DeviceSeq, wallUTC(p.DeviceLocalTime), p.DeviceZone, p.DedupeKey, p.Raw
 		if p.VerifyMethod != "" {
 			v := p.VerifyMethod
@@ -286,11 +292,13 @@ func (s *Service) RecordTerminalPunchesTx(ctx context.Context, tx pgx.Tx, tenant
 	prev := make(map[string]stored, len(missing))
 	for rows.Next() {
 		var k string
+		var id pgtype.UUID
 		var st stored
-		if err := rows.Scan(&k, &st.id, &st.verdict); err != nil {
+		if err := rows.Scan(&k, &id, &st.verdict); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("record terminal punches: stored ids: %w", err)
 		}
+		st.id = id.Bytes
 		prev[k] = st
 	}
 	rows.Close()

@@ -306,6 +306,7 @@ func (s *Service) SetAccess(ctx context.Context, a org.Actor, emp uuid.UUID, in 
 		}
 		return org.Audit(ctx, tx, a, now, "employee.devices.update", "employee", emp.String(), changes)
 	})
+	s.idents.clear()
 	if err != nil {
 		return Access{}, err
 	}
@@ -386,6 +387,7 @@ func userCommand(e org.Employee, pin string) (Command, bool) {
 // USERINFO for every ZK device the employee may use (or could before).
 // It never fails the employee change for a device reason.
 func (s *Service) employeeChanged(ctx context.Context, tx pgx.Tx, before, after org.Employee) error {
+	s.idents.clear()
 	if before.ID != uuid.Nil && before.Name == after.Name && before.EmployeeNo == after.EmployeeNo &&
 		before.Status == after.Status && cardOf(before) == cardOf(after) && before.AllSites == after.AllSites &&
 		slices.Equal(before.SiteIDs, after.SiteIDs) {
@@ -589,6 +591,7 @@ func (s *Service) SetCards(ctx context.Context, a org.Actor, emp uuid.UUID, card
 		return org.Audit(ctx, tx, a, now, "employee.cards.update", "employee", emp.String(),
 			map[string]any{"cards": map[string]any{"from": before, "to": out}})
 	})
+	s.idents.clear()
 	if err != nil {
 		return nil, err
 	}

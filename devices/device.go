@@ -557,6 +557,7 @@ func (s *Service) UpdateDevice(ctx context.Context, a org.Actor, id uuid.UUID, r
 		return org.Audit(ctx, tx, a, now, "device.update", "device", id.String(), changes)
 	})
 	s.cache.forget(out)
+	s.idents.clear()
 	return out, err
 }
 

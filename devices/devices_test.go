@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -261,4 +262,22 @@ func FuzzNativeRecord(f *testing.F) {
 			t.Fatalf("verify %q", r.VerifyMethod)
 		}
 	})
+}
+
+func TestNativeRawIsJSON(t *testing.T) {
+	t.Parallel()
+	st := 1
+	id := uuid.MustParse("01a2132d-af13-7424-8e9a-e8348d7d7910")
+	for _, p := range []NativePunch{
+		{Seq: 7, PIN: "1001", DeviceTime: "2026-11-20T08:00:00", Status: &st, Verify: "face", PhotoID: &id},
+		{Seq: -1, PIN: "a\"b\\c\td\x01é", Card: "x"},
+	} {
+		var back NativePunch
+		if err := json.Unmarshal([]byte(p.raw()), &back); err != nil {
+			t.Fatalf("%s: %v", p.raw(), err)
+		}
+		if back.Seq != p.Seq || back.PIN != p.PIN || back.Card != p.Card || back.DeviceTime != p.DeviceTime || back.Verify != p.Verify {
+			t.Fatalf("%+v came back as %+v", p, back)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/dakahq/daka/internal/page"
 	"github.com/dakahq/daka/org"
@@ -75,10 +76,10 @@ func (s *Service) StoreEvents(ctx context.Context, d Device, in []EventInput, re
 	}
 	received = received.UTC().Truncate(time.Microsecond)
 	n := len(in)
-	ids := make([]uuid.UUID, n)
+	ids := make([]pgtype.UUID, n)
 	kinds, types, pins, keysS, raws, details := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	occ, local := make([]*time.Time, n), make([]*time.Time, n)
-	photos := make([]*uuid.UUID, n)
+	photos := make([]pgtype.UUID, n)
 	seen := map[string]bool{}
 	k := 0
 	for _, e := range in {
@@ -86,14 +87,15 @@ func (s *Service) StoreEvents(ctx context.Context, d Device, in []EventInput, re
 			continue
 		}
 		seen[e.DedupeKey] = true
-		ids[k], _ = uuid.NewV7()
+		id, _ := uuid.NewV7()
+		ids[k] = pgUUID(id)
 		kinds[k], types[k], pins[k], keysS[k], raws[k] = e.Kind, clip(e.Type, 64), clip(e.PIN, 64), e.DedupeKey, clip(e.Raw, RawLogBytes)
 		det := e.Details
 		if det == nil {
 			det = map[string]any{}
 		}
 		b, _ := json.Marshal(det)
-		details[k], photos[k] = string(b), e.PhotoID
+		details[k], photos[k] = string(b), pgUUIDPtr(e.PhotoID)
 		if !e.Time.IsZero() {
 			l, _, inst := dateRecord(d, Record{Time: e.Time, Absolute: e.Absolute, OffsetSec: e.OffsetSec})
 			occ[k], local[k] = &inst, &l

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/dakahq/daka/attendance"
 	"github.com/dakahq/daka/org"
@@ -162,7 +163,7 @@ func (s *Service) ingestChunk(ctx context.Context, d Device, recs []Record, bad 
 	var ids identities
 	if d.Enabled && len(recs) > 0 {
 		var err error
-		if ids, err = s.identities(ctx, d, recs); err != nil {
+		if ids, err = s.resolve(ctx, d, recs); err != nil {
 			return nil, err
 		}
 	}
@@ -470,6 +471,17 @@ func (ids identities) match(d Device, r Record) (*org.Employee, string, string) 
 	return e, "", ""
 }
 
+// pgUUID and pgUUIDPtr hand ids to pgx as pgtype.UUID, which it encodes
+// directly (uuid.UUID goes through its driver.Valuer string, slowly).
+func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
+
+func pgUUIDPtr(id *uuid.UUID) pgtype.UUID {
+	if id == nil {
+		return pgtype.UUID{}
+	}
+	return pgUUID(*id)
+}
+
 func keys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
@@ -500,12 +512,12 @@ func (s *Service) link(ctx context.Context, tx pgx.Tx, d Device, created []linkK
 		return fmt.Errorf("link: %w", err)
 	}
 	ks := make([]string, len(created))
-	ps := make([]uuid.UUID, len(created))
-	var photoIDs, photoPunches []uuid.UUID
+	ps := make([]pgtype.UUID, len(created))
+	var photoIDs, photoPunches []pgtype.UUID
 	for i, c := range created {
-		ks[i], ps[i] = c.key, c.punch
+		ks[i], ps[i] = c.key, pgUUID(c.punch)
 		if c.photo != nil {
-			photoIDs, photoPunches = append(photoIDs, *c.photo), append(photoPunches, c.punch)
+			photoIDs, photoPunches = append(photoIDs, pgUUID(*c.photo)), append(photoPunches, pgUUID(c.punch))
 		}
 	}
 	if openQ {
@@ -650,13 +662,13 @@ func (s *Service) insertQuarantine(ctx context.Context, tx pgx.Tx, d Device, qs 
 	// ON CONFLICT DO UPDATE may touch a row once per statement.
 	seen := map[string]bool{}
 	var (
-		ids                                           []uuid.UUID
+		ids                                           []pgtype.UUID
 		pins, cards, reasons, ks, zones, raws, detail []string
 		recs                                          []string
 		seqs                                          []*int64
 		occ, local                                    []*time.Time
 		rec                                           []time.Time
-		emps                                          []*uuid.UUID
+		emps                                          []pgtype.UUID
 	)
 	for _, q := range qs {
 		if seen[q.key] {
@@ -664,10 +676,10 @@ func (s *Service) insertQuarantine(ctx context.Context, tx pgx.Tx, d Device, qs 
 		}
 		seen[q.key] = true
 		id, _ := uuid.NewV7()
-		ids = append(ids, id)
+		ids = append(ids, pgUUID(id))
 		pins, cards, reasons, ks = append(pins, q.pin), append(cards, q.card), append(reasons, q.reason), append(ks, q.key)
 		zones, raws, detail, recs = append(zones, q.zone), append(raws, q.raw), append(detail, q.detail), append(recs, string(q.record))
-		seqs, occ, local, rec, emps = append(seqs, q.seq), append(occ, q.occurred), append(local, q.local), append(rec, q.received), append(emps, q.emp)
+		seqs, occ, local, rec, emps = append(seqs, q.seq), append(occ, q.occurred), append(local, q.local), append(rec, q.received), append(emps, pgUUIDPtr(q.emp))
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO device_quarantine (tenant_id, id, device_id, pin, card, reason, dedupe_key, device_seq,
 			occurred_at, device_local_time, device_zone, received_at, employee_id, record, raw, detail)
@@ -685,13 +697,13 @@ func (s *Service) insertQuarantine(ctx context.Context, tx pgx.Tx, d Device, qs 
 		return nil, fmt.Errorf("quarantine: %w", err)
 	}
 	for rows.Next() {
-		var id uuid.UUID
+		var id pgtype.UUID
 		var k string
 		if err := rows.Scan(&id, &k); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("quarantine: %w", err)
 		}
-		out[k] = id
+		out[k] = id.Bytes
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

@@ -246,6 +246,7 @@ func (s *Service) ResolveQuarantine(ctx context.Context, a org.Actor, id uuid.UU
 		changes["action"] = res.Action
 		return org.Audit(ctx, tx, a, now, "quarantine.resolve", "quarantine", id.String(), changes)
 	})
+	s.idents.clear()
 	if err != nil {
 		return ResolveResult{}, err
 	}
@@ -371,6 +372,7 @@ func (s *Service) reevaluate(ctx context.Context, a org.Actor, d Device, sc quar
 // setDevicePIN makes pin the employee's PIN on the device (replacing what
 // the PIN meant before).
 func (s *Service) setDevicePIN(ctx context.Context, tx pgx.Tx, tenant, device uuid.UUID, pin string, emp uuid.UUID, now time.Time) error {
+	s.idents.clear()
 	if !pinRe.MatchString(pin) {
 		return errs.FieldErr("pin", "invalid_pin", "a terminal PIN is 1–32 letters or digits")
 	}

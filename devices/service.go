@@ -65,6 +65,9 @@ type Options struct {
 	// is reused (default 2 s; negative disables). Changes made through this
 	// process drop their entries at once.
 	DeviceCacheTTL time.Duration
+	// IdentityCacheTTL is how long a device's resolved PINs and cards are
+	// reused (default 5 s; negative disables). See identityCache.
+	IdentityCacheTTL time.Duration
 }
 
 // AlarmFunc is told about each new alarm inside the transaction that
@@ -83,7 +86,8 @@ type Service struct {
 	o     Options
 	seal  *sealer
 	log   *slog.Logger
-	cache deviceCache
+	cache  deviceCache
+	idents identityCache
 
 	mu        sync.RWMutex
 	alarms    []AlarmFunc
@@ -115,6 +119,7 @@ func NewService(pool *pgxpool.Pool, orgs *org.Service, att *attendance.Service, 
 	def(&o.RawLogRetention, 7*24*time.Hour)
 	def(&o.PendingRetention, 30*24*time.Hour)
 	def(&o.DeviceCacheTTL, 2*time.Second)
+	def(&o.IdentityCacheTTL, 5*time.Second)
 	if o.CommandMaxAttempts <= 0 {
 		o.CommandMaxAttempts = 3
 	}
