@@ -31,6 +31,7 @@ type Config struct {
 	AccuracySlackM  float64       // DAKA_ACCURACY_SLACK_M, default 100
 	Media           MediaConfig   // photo storage and upload limits (media.go)
 	Notify          NotifyConfig  // push, workers and webhooks (notify.go)
+	Devices         DevicesConfig // door terminals (devices.go)
 
 	// ApprovalSweepInterval is how often due approval reminders and
 	// escalations are sent (DAKA_APPROVAL_SWEEP_INTERVAL, default 1m).
@@ -94,6 +95,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	c.AccuracySlackM = slack
+	if c.Devices, err = loadDevicesConfig(getenv); err != nil {
+		return c, err
+	}
 	if c.Notify, err = loadNotifyConfig(getenv); err != nil {
 		return c, err
 	}

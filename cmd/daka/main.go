@@ -176,11 +176,15 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer, ready chan<- strin
 		return err
 	}
 	reqs := newRequests(att, ntf)
+	dev, err := newDevices(ctx, pool, orgs, att, photos, ntf, cfg, log)
+	if err != nil {
+		return err
+	}
 	go runApprovalSweeper(ctx, reqs, cfg.ApprovalSweepInterval, log)
 	e, err := api.New(api.Deps{
 		Org: orgs, Attendance: att, Requests: reqs,
 		Logger: log, Registry: reg, Version: version, MaxBodyBytes: cfg.MaxBodyBytes, TrustedProxies: cfg.TrustedProxies,
-		Media: mediaHandler, Notify: ntf,
+		Media: mediaHandler, Notify: ntf, Devices: dev,
 	})
 	if err != nil {
 		return err
