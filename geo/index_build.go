@@ -55,7 +55,7 @@ func cellRadiusBoundM(res int) float64 {
 }
 
 // prepareAll runs prepareFence for every fence on all CPUs (covering is the
-// expensive part of building an index: ~2 ms of H3 work per fence), filling
+// expensive part of building an index: ~1 ms of H3 work per fence), filling
 // sites and returning the covers. It reports the failure of the lowest
 // failing fence index, so the error does not depend on scheduling.
 func prepareAll(fences []SiteFence, sites []indexedFence) ([]fenceCover, error) {
