@@ -26,7 +26,7 @@ const (
 	// fence, so Locate caps maxSlackM at this value. A fix whose accuracy
 	// radius exceeds 500 m is cell-tower grade and cannot tell neighbouring
 	// sites apart, so no sensible policy grants more benefit of the doubt.
-	// Measured on the 10,000-site benchmark city: 500 m costs 19 MB and
+	// Measured on the 10,000-site benchmark city: 500 m costs ~18 MB and
 	// ~9 candidates per lookup; 1 km would cost 31 MB and ~24 candidates,
 	// and push 300 m sites to a second resolution.
 	IndexMarginM = 500.0
@@ -59,6 +59,9 @@ const (
 	coarsestRes = 6
 	smallFenceM = 150.0
 
+	// coverSides is the number of sides of the polygon circumscribing each
+	// disc of the cover (2 % wider than the disc), and maxCoverSegmentM the
+	// longest segment handed to H3 (see the straight-line note above).
 	coverSides       = 16
 	maxCoverSegmentM = 1000.0
 )
@@ -69,10 +72,11 @@ type fenceCover struct {
 	cells []uint64
 }
 
-// coverFence builds the cover loop of a fence whose tangent frame, hull
-// (gnomonic coordinates) and reach (largest distance in metres from the
-// frame centre to any point of the fence) are given; growM is how far the
-// hull is grown before the margin (the radius for a circle, 0 for a polygon).
+// coverFence covers a fence whose tangent frame, hull (gnomonic coordinates)
+// and reach (largest distance in metres from the frame centre to any point
+// of the fence) are given; growM is how far the hull is grown before the
+// margin (the radius for a circle, 0 for a polygon) and sizeM the fence size
+// that picks the starting resolution.
 func coverFence(frame tangentFrame, hull []vec2, reachM, growM, sizeM float64) (fenceCover, error) {
 	grow := growM + IndexMarginM + coverSafetyM
 	rho := (reachM + grow) / EarthRadiusM
