@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -751,3 +752,183 @@ func TestZK_EmployeeChangesQueueUserCommands(t *testing.T) {
 }
 
 func ptrS(s string) *string { return &s }
+
+// zkSim is a ZKTeco device speaking ADMS over real HTTP: it keeps its own
+// log of punches and a pointer to what the server acknowledged, posts in
+// real time when it can and in 128-line batches when it has a backlog,
+// polls for commands and answers them, the way MB-series firmware does.
+type zkSim struct {
+	t       testing.TB
+	b       *devBundle
+	sn      string
+	log     []string // every punch the device recorded, in order
+	pointer int      // punches the server acknowledged
+	users   map[string]string
+	posts   int
+	refused int
+}
+
+func newZKSim(t testing.TB, b *devBundle, sn string) *zkSim {
+	s := &zkSim{t: t, b: b, sn: sn, users: map[string]string{}}
+	w := b.send("GET", "/iclock/cdata?SN="+sn+"&options=all&pushver=2.4.1&language=69", nil, zkHeaders...)
+	if w.Status != 200 || !strings.Contains(w.Body, "TimeZone=8") {
+		t.Fatalf("handshake %d %q", w.Status, w.Body)
+	}
+	return s
+}
+
+// punch records a punch on the device and pushes what is pending.
+func (s *zkSim) punch(pin string, at time.Time, status int) {
+	s.log = append(s.log, fmt.Sprintf("%s\t%s\t%d\t15\t0\t0\t0\t0\t0\t0\t%d", pin, at.Format("2006-01-02 15:04:05"), status, len(s.log)+1))
+	s.push()
+}
+
+// push uploads everything after the pointer: one line in real time, 128 per
+// POST for a backlog. A non-OK answer leaves the pointer where it is.
+func (s *zkSim) push() bool {
+	for s.pointer < len(s.log) {
+		end := min(s.pointer+128, len(s.log))
+		body := strings.Join(s.log[s.pointer:end], "\n") + "\n"
+		w := s.b.send("POST", "/iclock/cdata?SN="+s.sn+"&table=ATTLOG&Stamp=9999", []byte(body), zkHeaders...)
+		s.posts++
+		if w.Status != 200 || w.Body != fmt.Sprintf("OK: %d", end-s.pointer) {
+			s.refused++
+			return false
+		}
+		s.pointer = end
+	}
+	return true
+}
+
+// replay re-sends the whole history, as a device does for a server it has
+// not seen before.
+func (s *zkSim) replay() {
+	s.pointer = 0
+	if !s.push() {
+		s.t.Fatal("history replay refused")
+	}
+}
+
+// poll asks for commands and answers each: user commands change the
+// device's users; a delete of a user it does not have fails with -10.
+func (s *zkSim) poll() int {
+	w := s.b.send("GET", "/iclock/getrequest?SN="+s.sn+"&INFO=Ver%208.0.4.2,"+fmt.Sprint(len(s.users))+",0,"+fmt.Sprint(len(s.log))+",10.0.0.9,10,7,15,0,111", nil, zkHeaders...)
+	if w.Status != 200 {
+		s.t.Fatalf("poll %d %q", w.Status, w.Body)
+	}
+	if w.Body == "OK" {
+		return 0
+	}
+	var replies []string
+	for _, line := range strings.Split(strings.TrimSuffix(w.Body, "\n"), "\n") {
+		parts := strings.SplitN(line, ":", 3)
+		if len(parts) != 3 || parts[0] != "C" {
+			s.t.Fatalf("command line %q", line)
+		}
+		id, text := parts[1], parts[2]
+		ret, echo := 0, "DATA"
+		switch {
+		case strings.HasPrefix(text, "DATA UPDATE USERINFO PIN="):
+			f := strings.Split(strings.TrimPrefix(text, "DATA UPDATE USERINFO "), "\t")
+			s.users[strings.TrimPrefix(f[0], "PIN=")] = strings.TrimPrefix(f[1], "Name=")
+		case strings.HasPrefix(text, "DATA DELETE USERINFO PIN="):
+			pin := strings.TrimPrefix(text, "DATA DELETE USERINFO PIN=")
+			if _, ok := s.users[pin]; !ok {
+				ret = -10
+			}
+			delete(s.users, pin)
+		default:
+			echo = strings.Fields(text)[0]
+		}
+		replies = append(replies, fmt.Sprintf("ID=%s&Return=%d&CMD=%s", id, ret, echo))
+	}
+	w = s.b.send("POST", "/iclock/devicecmd?SN="+s.sn, []byte(strings.Join(replies, "\n")+"\n"), zkHeaders...)
+	if w.Status != 200 || w.Body != "OK" {
+		s.t.Fatalf("devicecmd %d %q", w.Status, w.Body)
+	}
+	return len(replies)
+}
+
+// TestZK_DeviceSimulatorDay drives a day of one terminal: real-time
+// punches of 30 employees and 2 strangers, command polls, user changes, an
+// outage in the middle of the day (the device keeps its backlog and
+// retries), and at night a replay of the whole history. Everything is
+// stored exactly once.
+func TestZK_DeviceSimulatorDay(t *testing.T) {
+	t.Parallel()
+	b := setupDevices(t)
+	for i := 1; i <= 30; i++ {
+		b.createEmployee(b.ten.Admin, fmt.Sprint(i), map[string]any{"name": fmt.Sprintf("Worker %d", i)})
+	}
+	id := b.zkDevice("CNYG213260182")
+	sim := newZKSim(t, b, "CNYG213260182")
+	sh := mustLoc(t, "Asia/Shanghai")
+	day := time.Date(2026, 11, 24, 0, 0, 0, 0, sh)
+	type ev struct {
+		at     time.Time
+		pin    string
+		status int
+	}
+	var evs []ev
+	for i := 1; i <= 32; i++ {
+		pin := fmt.Sprint(i)
+		in := day.Add(8*time.Hour + time.Duration(i*97%3600)*time.Second)
+		evs = append(evs, ev{in, pin, 0}, ev{in.Add(4 * time.Hour), pin, 2}, ev{in.Add(5 * time.Hour), pin, 3},
+			ev{in.Add(9*time.Hour + time.Duration(i)*time.Minute), pin, 1})
+	}
+	slices.SortFunc(evs, func(a, b ev) int { return a.at.Compare(b.at) })
+	b.queue(id, map[string]any{"type": "sync_users"})
+	var heal func()
+	commands := 0
+	for i, e := range evs {
+		switch i {
+		case 40:
+			heal = failInserts(t, b) // the database goes away mid-morning
+		case 60:
+			heal() // back; the device's next push sends its backlog
+		}
+		sim.punch(e.pin, e.at, e.status)
+		if i%10 == 0 {
+			commands += sim.poll()
+		}
+		if i == 70 {
+			b.queue(id, map[string]any{"type": "user_delete", "pin": "999"})
+			b.queue(id, map[string]any{"type": "info"})
+		}
+	}
+	commands += sim.poll()
+	if !sim.push() || sim.pointer != len(evs) {
+		t.Fatalf("the backlog never drained: %d of %d", sim.pointer, len(evs))
+	}
+	if sim.refused < 15 {
+		t.Fatalf("only %d refused posts during the outage", sim.refused)
+	}
+	sim.replay()
+	const known, strangers = 30 * 4, 2 * 4
+	if n := b.count(`SELECT count(*) FROM punches`); n != known {
+		t.Fatalf("%d punches, want %d", n, known)
+	}
+	if n := b.count(`SELECT count(*) FROM device_quarantine WHERE reason = 'unknown_pin'`); n != strangers {
+		t.Fatalf("%d quarantined, want %d", n, strangers)
+	}
+	if n := b.count(`SELECT count(*) FROM punches WHERE kind = 'out'`); n != 30*2 {
+		t.Fatalf("%d out punches (check-out and break-out), want 60", n)
+	}
+	// Every command answered: the sync's user records (admin + 30), the
+	// delete of a user the device never had (failed, -10) and INFO.
+	if n := b.count(`SELECT count(*) FROM device_commands WHERE state = 'done'`); n != 32 || commands != 33 {
+		t.Fatalf("%d done of %d answered", n, commands)
+	}
+	if n := b.count(`SELECT count(*) FROM device_commands WHERE state = 'failed' AND return_code = -10`); n != 1 {
+		t.Fatal("the failed delete is not recorded")
+	}
+	if len(sim.users) != 31 {
+		t.Fatalf("the device holds %d users", len(sim.users))
+	}
+	r := b.do("GET", "/v1/devices/"+id, b.ten.Admin, nil)
+	want(t, r, 200)
+	if d := r.M(t); d["status"] != "online" || d["firmware"] != "Ver 8.0.4.2" || d["punch_count"] != float64(len(evs)) {
+		t.Fatalf("device %v", d)
+	}
+	t.Logf("%d punches in %d posts (%d refused during the outage), %d commands", len(evs), sim.posts, sim.refused, commands)
+}

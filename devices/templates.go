@@ -115,11 +115,12 @@ func (s *Service) StoreTemplates(ctx context.Context, d Device, in []TemplateInp
 			}
 			n += int(tag.RowsAffected())
 		}
+		// The mirror counts what the device holds, reviewed or not.
 		_, err := tx.Exec(ctx, `UPDATE device_users u SET
 			fp_count = (SELECT count(*) FROM biometric_templates t WHERE t.tenant_id = u.tenant_id AND t.device_id = u.device_id
-				AND t.pin = u.pin AND t.kind = 'fingerprint' AND t.status <> 'rejected'),
+				AND t.pin = u.pin AND t.kind = 'fingerprint'),
 			face_count = (SELECT count(*) FROM biometric_templates t WHERE t.tenant_id = u.tenant_id AND t.device_id = u.device_id
-				AND t.pin = u.pin AND t.kind = 'face' AND t.status <> 'rejected')
+				AND t.pin = u.pin AND t.kind = 'face')
 			WHERE u.tenant_id = $1 AND u.device_id = $2 AND u.pin = ANY($3::text[])`, d.TenantID, d.ID, keys(pinsOf(in)))
 		if err != nil {
 			return fmt.Errorf("store template: %w", err)

@@ -552,7 +552,10 @@ func (h *Handler) rtlog(ctx context.Context, d devices.Device, x exchange) reply
 		if e.Index != nil {
 			key = devices.SeqKey("rt", *e.Index)
 		}
-		if !e.IsVerifiedOpen() {
+		// A normal verified open is a punch; access-control firmware sends
+		// pin=0 with the card number when a card alone opened the door.
+		byCard := e.Event == 0 && (e.PIN == "" || e.PIN == "0") && e.CardNo != "" && e.CardNo != "0"
+		if !e.IsVerifiedOpen() && !byCard {
 			others = append(others, devices.EventInput{Kind: devices.EventDoor, Type: "event_" + strconv.Itoa(e.Event), PIN: e.PIN,
 				Time: e.Time, Absolute: e.Epoch, DedupeKey: key, Raw: e.Raw,
 				Details: map[string]any{"event": e.Event, "door": e.EventAddr, "inout": e.InOutStatus, "card": e.CardNo}})
