@@ -11,11 +11,17 @@ import (
 // device, and never fails the request.
 func (s *Service) Touch(ctx context.Context, d Device, ip string) {
 	now := s.Now()
-	if d.LastSeenAt != nil && now.Sub(*d.LastSeenAt) < 5*time.Second && (ip == "" || ip == d.IP) {
+	if d.LastSeenAt != nil && now.Sub(*d.LastSeenAt) < 5*time.Second && (ip == "" || ip == d.Info["remote_addr"]) {
 		return
 	}
-	if _, err := s.pool.Exec(ctx, `UPDATE devices SET last_seen_at = $3, ip = CASE WHEN $4 = '' THEN ip ELSE $4 END,
-		offline_notified_at = NULL WHERE tenant_id = $1 AND id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3::timestamptz - interval '5 seconds' OR ($4 <> '' AND ip <> $4))`,
+	// The address the device calls from goes to info.remote_addr; ip is
+	// what the device reports about itself (behind NAT the two differ) and
+	// falls back to the remote address until the device has said.
+	if _, err := s.pool.Exec(ctx, `UPDATE devices SET last_seen_at = $3, offline_notified_at = NULL,
+		ip = CASE WHEN ip = '' THEN $4 ELSE ip END,
+		info = CASE WHEN $4 = '' THEN info ELSE info || jsonb_build_object('remote_addr', $4::text) END
+		WHERE tenant_id = $1 AND id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3::timestamptz - interval '5 seconds'
+			OR ($4 <> '' AND info->>'remote_addr' IS DISTINCT FROM $4))`,
 		d.TenantID, d.ID, now, clip(ip, 64)); err != nil {
 		s.log.Warn("device last seen", "device", d.ID, "err", err)
 	}

@@ -130,11 +130,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			status, resp = http.StatusInternalServerError, "error"
 		}
 	}
-	write(w, status, resp)
-	h.svc.Touch(context.WithoutCancel(ctx), d, h.o.ClientIP(r))
+	h.svc.Touch(ctx, d, h.o.ClientIP(r))
 	// The token is a credential: it is not written to the log.
-	h.svc.LogRequest(context.WithoutCancel(ctx), d, devices.RawRequest{At: at, Method: r.Method, Path: Prefix + "{token}",
+	h.svc.LogRequest(ctx, d, devices.RawRequest{At: at, Method: r.Method, Path: Prefix + "{token}",
 		Query: r.URL.RawQuery, Body: body, BodySize: len(body), Status: status, Response: resp})
+	write(w, status, resp)
 }
 
 // Push stores one event push of device d.

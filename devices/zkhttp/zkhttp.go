@@ -167,10 +167,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := h.handle(ctx, d, x)
-	write(w, rep)
-	h.svc.Touch(context.WithoutCancel(ctx), d, x.ip)
-	h.svc.LogRequest(context.WithoutCancel(ctx), d, devices.RawRequest{At: x.at, Method: x.method, Path: x.path, Query: x.rawQuery,
+	// Seen and logged before answering, so whoever looks after the device
+	// got its answer sees both.
+	h.svc.Touch(ctx, d, x.ip)
+	h.svc.LogRequest(ctx, d, devices.RawRequest{At: x.at, Method: x.method, Path: x.path, Query: x.rawQuery,
 		Body: x.body, BodySize: len(x.body), Status: rep.status, Response: rep.body})
+	write(w, rep)
 }
 
 // write sends a reply: text/plain, explicit Content-Length, one write (old
