@@ -80,12 +80,12 @@ type Replayer func(ctx context.Context, d Device, reqs []PendingRequest) error
 
 // Service implements the terminal use cases on PostgreSQL.
 type Service struct {
-	pool  *pgxpool.Pool
-	org   *org.Service
-	att   *attendance.Service
-	o     Options
-	seal  *sealer
-	log   *slog.Logger
+	pool   *pgxpool.Pool
+	org    *org.Service
+	att    *attendance.Service
+	o      Options
+	seal   *sealer
+	log    *slog.Logger
 	cache  deviceCache
 	idents identityCache
 
