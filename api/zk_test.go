@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 
-	"github.com/dakahq/daka/org"
 )
 
 // The exchanges of terminal-protocols.md Part B, byte for byte, over real
@@ -681,77 +679,65 @@ func TestZK_EmployeeChangesQueueUserCommands(t *testing.T) {
 	t.Parallel()
 	b := setupDevices(t)
 	b.zkDevice("0316144680030")
-	empID := b.createEmployee(b.ten.Admin, "1001", map[string]any{"name": "Jane Doe", "card_no": "123456789"})
-	ctx := context.Background()
-	a := org.Actor{TenantID: b.ten.ID, EmployeeID: b.ten.AdminID, Role: org.RoleAdmin}
-	emp, err := b.org.GetEmployee(ctx, a, mustUUID(t, empID))
-	if err != nil {
-		t.Fatal(err)
-	}
-	changed := func(before, after org.Employee) {
+	// Changes made through the API reach the terminal in the same commit
+	// (org calls the devices hook inside the change's transaction).
+	var empID string
+	patch := func(fields map[string]any) {
 		t.Helper()
-		if err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error { return b.org.EmployeeChanged(ctx, tx, before, after) }); err != nil {
-			t.Fatal(err)
-		}
+		want(t, b.do("PATCH", "/v1/employees/"+empID, b.ten.Admin, fields), 200)
 	}
 	t.Run("NewEmployeeIsPushed", func(t *testing.T) {
-		changed(org.Employee{}, emp)
+		empID = b.createEmployee(b.ten.Admin, "1001", map[string]any{"name": "Jane Doe", "card_no": "123456789"})
 		wantText(t, b.send("GET", "/iclock/getrequest?SN=0316144680030", nil), 200,
 			"C:101:DATA UPDATE USERINFO PIN=1001\tName=Jane Doe\tPri=0\tPasswd=\tCard=123456789\tGrp=1\tTZ=0000000100000000\tVerify=-1\tViceCard=\n")
 	})
 	t.Run("RenameIsPushed", func(t *testing.T) {
-		after := emp
-		after.Name = "Jane Roe"
-		changed(emp, after)
+		patch(map[string]any{"name": "Jane Roe"})
 		w := b.send("GET", "/iclock/getrequest?SN=0316144680030", nil)
 		if !strings.HasPrefix(w.Body, "C:102:DATA UPDATE USERINFO PIN=1001\tName=Jane Roe\t") {
 			t.Fatalf("%q", w.Body)
 		}
-		emp = after
 	})
 	t.Run("EmailChangeIsNot", func(t *testing.T) {
-		after := emp
-		after.Email = ptrS("jane@example.com")
-		changed(emp, after)
+		patch(map[string]any{"email": "jane@example.com"})
 		wantText(t, b.send("GET", "/iclock/getrequest?SN=0316144680030", nil), 200, "OK")
 	})
 	t.Run("NewEmployeeNumberDeletesTheOldPIN", func(t *testing.T) {
-		after := emp
-		after.EmployeeNo = "2001"
-		changed(emp, after)
+		patch(map[string]any{"employee_no": "2001"})
 		w := b.send("GET", "/iclock/getrequest?SN=0316144680030", nil)
 		if !strings.HasPrefix(w.Body, "C:103:DATA DELETE USERINFO PIN=1001\nC:104:DATA UPDATE USERINFO PIN=2001\t") {
 			t.Fatalf("%q", w.Body)
 		}
-		emp = after
 	})
 	t.Run("LeavingDeletesTheUser", func(t *testing.T) {
-		after := emp
-		after.Status = org.StatusLeft
-		changed(emp, after)
+		patch(map[string]any{"status": "left"})
 		wantText(t, b.send("GET", "/iclock/getrequest?SN=0316144680030", nil), 200, "C:105:DATA DELETE USERINFO PIN=2001\n")
 	})
 	t.Run("SyncUsersPushesEveryone", func(t *testing.T) {
 		b.createEmployee(b.ten.Admin, "3001", map[string]any{"name": "A"})
 		b.createEmployee(b.ten.Admin, "3002", map[string]any{"name": "B"})
-		id := b.pool.QueryRow(ctx, `SELECT id FROM devices`)
+		w := b.send("GET", "/iclock/getrequest?SN=0316144680030", nil)
+		if strings.Count(w.Body, "DATA UPDATE USERINFO") != 2 {
+			t.Fatalf("new employees are pushed as they are created: %q", w.Body)
+		}
 		var dev string
-		id.Scan(&dev)
+		if err := b.pool.QueryRow(context.Background(), `SELECT id FROM devices`).Scan(&dev); err != nil {
+			t.Fatal(err)
+		}
 		r := b.do("POST", "/v1/devices/"+dev+"/commands", b.ten.Admin, map[string]any{"type": "sync_users"})
 		want(t, r, 201)
-		// Everyone permitted at the device's site: the admin, 1001 (the
-		// hook calls above changed nothing in the database) and the two new.
-		if n := len(r.M(t)["items"].([]any)); n != 4 {
+		// Everyone active and permitted at the device's site: the admin and
+		// the two new ones (2001 has left).
+		if n := len(r.M(t)["items"].([]any)); n != 3 {
 			t.Fatalf("%d commands", n)
 		}
-		w := b.send("GET", "/iclock/getrequest?SN=0316144680030", nil)
-		if strings.Count(w.Body, "DATA UPDATE USERINFO") != 4 || !strings.Contains(w.Body, "PIN=3002\tName=B\t") {
+		w = b.send("GET", "/iclock/getrequest?SN=0316144680030", nil)
+		if strings.Count(w.Body, "DATA UPDATE USERINFO") != 3 || !strings.Contains(w.Body, "PIN=3002\tName=B\t") {
 			t.Fatalf("%q", w.Body)
 		}
 	})
 }
 
-func ptrS(s string) *string { return &s }
 
 // zkSim is a ZKTeco device speaking ADMS over real HTTP: it keeps its own
 // log of punches and a pointer to what the server acknowledged, posts in

@@ -3,7 +3,6 @@ package org
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,38 +20,33 @@ import (
 // Employee for a new one. An error rolls the change back.
 type EmployeeChangedFunc func(ctx context.Context, tx pgx.Tx, before, after Employee) error
 
-// employeeHooks holds the hooks per Service. Service's fields live in
-// service.go; a registry keyed by the Service keeps this addition in its own
-// file.
-var employeeHooks struct {
-	sync.RWMutex
-	m map[*Service][]EmployeeChangedFunc
-}
-
 // OnEmployeeChanged registers f to run on every employee creation and
 // change (see EmployeeChanged). Register hooks while wiring, before serving.
 func (s *Service) OnEmployeeChanged(f EmployeeChangedFunc) {
-	employeeHooks.Lock()
-	defer employeeHooks.Unlock()
-	if employeeHooks.m == nil {
-		employeeHooks.m = map[*Service][]EmployeeChangedFunc{}
-	}
-	employeeHooks.m[s] = append(employeeHooks.m[s], f)
+	s.hooks.Lock()
+	defer s.hooks.Unlock()
+	s.hooks.employee = append(s.hooks.employee, f)
 }
 
 // EmployeeChanged runs the registered hooks in registration order, inside
-// tx, and stops at the first error. CreateEmployee and UpdateEmployee (and
-// the import) call it after writing the employee and before committing.
+// tx, and stops at the first error. CreateEmployee, UpdateEmployee and the
+// import call it after writing the employee and before committing.
 func (s *Service) EmployeeChanged(ctx context.Context, tx pgx.Tx, before, after Employee) error {
-	employeeHooks.RLock()
-	hooks := employeeHooks.m[s]
-	employeeHooks.RUnlock()
+	s.hooks.RLock()
+	hooks := s.hooks.employee
+	s.hooks.RUnlock()
 	for _, f := range hooks {
 		if err := f(ctx, tx, before, after); err != nil {
 			return fmt.Errorf("employee changed: %w", err)
 		}
 	}
 	return nil
+}
+
+func (s *Service) hasEmployeeHooks() bool {
+	s.hooks.RLock()
+	defer s.hooks.RUnlock()
+	return len(s.hooks.employee) > 0
 }
 
 // EmployeesByNumbers returns the tenant's employees (active or not) whose

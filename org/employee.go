@@ -354,6 +354,9 @@ func (s *Service) CreateEmployee(ctx context.Context, a Actor, in EmployeeInput)
 		if err != nil {
 			return err
 		}
+		if err := s.EmployeeChanged(ctx, tx, Employee{}, out); err != nil {
+			return err
+		}
 		return writeAudit(ctx, tx, a, now, "employee.create", "employee", id.String(), employeeSnapshot(out))
 	})
 	return out, err

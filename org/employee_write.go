@@ -154,6 +154,9 @@ func (s *Service) UpdateEmployee(ctx context.Context, a Actor, id uuid.UUID, in 
 		if err != nil {
 			return err
 		}
+		if err := s.EmployeeChanged(ctx, tx, before, out); err != nil {
+			return err
+		}
 		changes := diffEmployee(before, out)
 		if hash != nil {
 			changes["password"] = "changed"

@@ -49,6 +49,25 @@ func (s *Service) writeImport(ctx context.Context, tx pgx.Tx, a Actor, rows []*i
 	if len(ok) == 0 {
 		return nil
 	}
+	// Terminals mirror employees: hooks see each imported change, with the
+	// state before it.
+	hooks := s.hasEmployeeHooks()
+	before := map[uuid.UUID]Employee{}
+	if hooks {
+		ids := make([]uuid.UUID, 0, len(ok))
+		for _, r := range ok {
+			if r.exists {
+				ids = append(ids, r.id)
+			}
+		}
+		es, err := s.collectEmployeesTx(ctx, tx, `SELECT `+employeeCols+` FROM employees e WHERE e.tenant_id = $1 AND e.id = ANY($2)`, a.TenantID, ids)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			before[e.ID] = e
+		}
+	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE imp (id uuid, employee_no text, name text, department_id uuid, email text,
 		phone text, timezone text, status text, role text, card_no text, manager_no text, is_new bool) ON COMMIT DROP`); err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -133,6 +152,23 @@ func (s *Service) writeImport(ctx context.Context, tx pgx.Tx, a Actor, rows []*i
 			return err
 		}
 	}
+	if hooks {
+		var ids []uuid.UUID
+		for _, r := range ok {
+			if !r.exists || changed[r.id] {
+				ids = append(ids, r.id)
+			}
+		}
+		after, err := s.collectEmployeesTx(ctx, tx, `SELECT `+employeeCols+` FROM employees e WHERE e.tenant_id = $1 AND e.id = ANY($2)`, a.TenantID, ids)
+		if err != nil {
+			return err
+		}
+		for _, e := range after {
+			if err := s.EmployeeChanged(ctx, tx, before[e.ID], e); err != nil {
+				return err
+			}
+		}
+	}
 	var createdNos, updatedNos []string
 	for _, r := range ok {
 		switch {
@@ -208,4 +244,16 @@ func importSites(ctx context.Context, tx pgx.Tx, tenant uuid.UUID, rows []*impor
 	_, err = tx.Exec(ctx, `INSERT INTO employee_sites (tenant_id, employee_id, site_id) SELECT $1, unnest($2::uuid[]), unnest($3::uuid[])`,
 		tenant, empIDs, siteIDs)
 	return interpret(err, "import sites")
+}
+
+func (s *Service) collectEmployeesTx(ctx context.Context, q querier, sql string, args ...any) ([]Employee, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("employees: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Employee, error) { return scanEmployee(r) })
+	if err != nil {
+		return nil, fmt.Errorf("employees: %w", err)
+	}
+	return out, nil
 }

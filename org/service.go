@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,10 @@ type Service struct {
 	o       Options
 	sites   siteCache
 	punches punchCache
+	hooks   struct {
+		sync.RWMutex
+		employee []EmployeeChangedFunc
+	}
 }
 
 // NewService returns a Service; zero options get defaults.
