@@ -31,9 +31,9 @@ type Deps struct {
 	// Requests files requests and runs approvals; nil: one over Attendance
 	// without notifications.
 	Requests *attendance.Requests
-	Logger     *slog.Logger
-	Registry   *prometheus.Registry // nil: a private one
-	Version    string
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // nil: a private one
+	Version  string
 	// QuietAccessLog logs only failed requests (for benchmarks and tests).
 	QuietAccessLog bool
 	// MaxBodyBytes caps JSON bodies (default 1 MiB); imports get 20 MiB.

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-
 )
 
 // The exchanges of terminal-protocols.md Part B, byte for byte, over real
@@ -737,7 +735,6 @@ func TestZK_EmployeeChangesQueueUserCommands(t *testing.T) {
 		}
 	})
 }
-
 
 // zkSim is a ZKTeco device speaking ADMS over real HTTP: it keeps its own
 // log of punches and a pointer to what the server acknowledged, posts in
