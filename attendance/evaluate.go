@@ -28,33 +28,73 @@ type punchEvidence struct {
 // recentFixes is how much history the trust signals look at.
 const recentFixes = 20
 
+// historyCache keeps each employee's recent fixes for a few seconds, and
+// this process appends its own new punches to it, so a steady stream of
+// punches costs one round trip (the INSERT) instead of two. Another replica's
+// punches are seen once the entry expires (HistoryTTL, default 5 s): a
+// deployment that wants every replica to see every fix at once routes an
+// employee's punches to one replica or sets HistoryTTL negative.
+type historyCache struct {
+	mu sync.Mutex
+	m  map[[2]uuid.UUID]historyEntry
+}
+
+type historyEntry struct {
+	fixes   []geo.Fix
+	devices []string
+	expires time.Time
+}
+
+func (c *historyCache) get(k [2]uuid.UUID, now time.Time) (historyEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e, ok && now.Before(e.expires)
+}
+
+func (c *historyCache) put(k [2]uuid.UUID, e historyEntry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 200_000 {
+		c.m = map[[2]uuid.UUID]historyEntry{}
+	}
+	c.m[k] = e
+}
+
+// remember adds a stored punch's fix to its employee's cached history.
+func (c *historyCache) remember(p *Punch) {
+	if p.Location == nil {
+		return
+	}
+	k := [2]uuid.UUID{p.TenantID, p.EmployeeID}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	if !ok {
+		return
+	}
+	f := geo.Fix{Point: geo.Point{Lat: p.Location.Lat, Lng: p.Location.Lng}, Time: p.OccurredAt}
+	if p.Location.AccuracyM != nil {
+		f.AccuracyM = *p.Location.AccuracyM
+	}
+	if p.Location.FixTime != nil {
+		f.Time = *p.Location.FixTime
+	}
+	if p.ClientPunchID != nil {
+		f.ClientPunchID = p.ClientPunchID.String()
+	}
+	e.fixes = append([]geo.Fix{f}, e.fixes[:min(len(e.fixes), recentFixes-1)]...)
+	if p.Device != nil && p.Device.ID != "" && !slices.Contains(e.devices, p.Device.ID) {
+		e.devices = append(slices.Clone(e.devices), p.Device.ID)
+	}
+	c.m[k] = e
+}
+
 // gatherEvidence loads the history and photo a punch is judged against.
 func (s *Service) gatherEvidence(ctx context.Context, a org.Actor, in NewAppPunch) (punchEvidence, error) {
 	var ev punchEvidence
-	rows, err := s.pool.Query(ctx, `SELECT lat, lng, coalesce(accuracy_m, 0), coalesce(fix_time, occurred_at),
-		coalesce(client_punch_id::text, ''), coalesce(app_device_id, '')
-		FROM punches WHERE tenant_id = $1 AND employee_id = $2 AND lat IS NOT NULL
-		ORDER BY received_at DESC LIMIT $3`, a.TenantID, a.EmployeeID, recentFixes)
-	if err != nil {
-		return ev, fmt.Errorf("punch history: %w", err)
-	}
-	for rows.Next() {
-		var f geo.Fix
-		var dev string
-		if err := rows.Scan(&f.Point.Lat, &f.Point.Lng, &f.AccuracyM, &f.Time, &f.ClientPunchID, &dev); err != nil {
-			rows.Close()
-			return ev, fmt.Errorf("punch history: %w", err)
-		}
-		if f.ClientPunchID == in.ClientPunchID.String() {
-			continue // a retry of this very punch is not its own history
-		}
-		ev.recent = append(ev.recent, f)
-		if dev != "" && !slices.Contains(ev.devices, dev) {
-			ev.devices = append(ev.devices, dev)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return ev, fmt.Errorf("punch history: %w", err)
+	if err := s.history(ctx, a, in, &ev); err != nil {
+		return ev, err
 	}
 	if in.PhotoID != nil {
 		pe, err := s.PhotoEvidence(ctx, a.TenantID, a.EmployeeID, *in.PhotoID)
@@ -64,6 +104,54 @@ func (s *Service) gatherEvidence(ctx context.Context, a org.Actor, in NewAppPunc
 		ev.photo = &pe
 	}
 	return ev, nil
+}
+
+// history fills ev with the employee's recent fixes and devices, from the
+// cache when fresh.
+func (s *Service) history(ctx context.Context, a org.Actor, in NewAppPunch, ev *punchEvidence) error {
+	k := [2]uuid.UUID{a.TenantID, a.EmployeeID}
+	now := s.o.Now()
+	if s.o.HistoryTTL > 0 {
+		if e, ok := s.hist.get(k, now); ok {
+			for _, f := range e.fixes {
+				if f.ClientPunchID != in.ClientPunchID.String() {
+					ev.recent = append(ev.recent, f)
+				}
+			}
+			ev.devices = e.devices
+			return nil
+		}
+	}
+	var all []geo.Fix
+	rows, err := s.pool.Query(ctx, `SELECT lat, lng, coalesce(accuracy_m, 0), coalesce(fix_time, occurred_at),
+		coalesce(client_punch_id::text, ''), coalesce(app_device_id, '')
+		FROM punches WHERE tenant_id = $1 AND employee_id = $2 AND lat IS NOT NULL
+		ORDER BY received_at DESC LIMIT $3`, a.TenantID, a.EmployeeID, recentFixes)
+	if err != nil {
+		return fmt.Errorf("punch history: %w", err)
+	}
+	for rows.Next() {
+		var f geo.Fix
+		var dev string
+		if err := rows.Scan(&f.Point.Lat, &f.Point.Lng, &f.AccuracyM, &f.Time, &f.ClientPunchID, &dev); err != nil {
+			rows.Close()
+			return fmt.Errorf("punch history: %w", err)
+		}
+		all = append(all, f)
+		if f.ClientPunchID != in.ClientPunchID.String() { // a retry is not its own history
+			ev.recent = append(ev.recent, f)
+		}
+		if dev != "" && !slices.Contains(ev.devices, dev) {
+			ev.devices = append(ev.devices, dev)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("punch history: %w", err)
+	}
+	if s.o.HistoryTTL > 0 {
+		s.hist.put(k, historyEntry{fixes: all, devices: ev.devices, expires: now.Add(s.o.HistoryTTL)})
+	}
+	return nil
 }
 
 // policies caches parsed tenant trust policies by their JSON.

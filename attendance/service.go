@@ -29,6 +29,9 @@ type Options struct {
 	// ClockSkewWarn is how far the phone's clock may be from the server's
 	// before the punch carries a client_clock_skew signal. Default 5 min.
 	ClockSkewWarn time.Duration
+	// HistoryTTL is how long an employee's recent fixes are cached for the
+	// trust signals (default 5 s; negative disables). See historyCache.
+	HistoryTTL time.Duration
 	// Photos stores photo evidence (media/localstore or media/s3store). Nil
 	// disables the photo endpoints (503 photos_unavailable).
 	Photos media.Store
@@ -39,6 +42,7 @@ type Options struct {
 // Service records and lists punches.
 type Service struct {
 	approvals *Requests
+	hist      historyCache
 	pool      *pgxpool.Pool
 	org       *org.Service
 	o         Options
@@ -52,6 +56,9 @@ func NewService(pool *pgxpool.Pool, orgs *org.Service, o Options) *Service {
 	}
 	if o.MaxAccuracySlackM <= 0 {
 		o.MaxAccuracySlackM = 100
+	}
+	if o.HistoryTTL == 0 {
+		o.HistoryTTL = 5 * time.Second
 	}
 	if o.ClockSkewWarn <= 0 {
 		o.ClockSkewWarn = 5 * time.Minute
@@ -93,6 +100,9 @@ func (s *Service) RecordAppPunch(ctx context.Context, a org.Actor, in NewAppPunc
 	}
 	if err != nil {
 		return Punch{}, false, err
+	}
+	if created {
+		s.hist.remember(&p)
 	}
 	if !created {
 		prev, err := s.byClientID(ctx, a.TenantID, a.EmployeeID, in.ClientPunchID)
