@@ -19,11 +19,12 @@ import (
 // (device, dedupe key): a device that replays its whole history creates no
 // second row.
 
-// TerminalChunk is how many terminal punches RecordTerminalPunches writes
-// per statement and per transaction: big enough that the per-statement cost
-// vanishes, small enough that one transaction never holds a week of a
-// device's punches.
-const TerminalChunk = 5000
+// TerminalChunk is how many terminal punches are written per statement and
+// per transaction: large enough that the per-statement cost vanishes, small
+// enough that package devices can match and encode one chunk while the
+// database stores the previous one (two at a time), and that a transaction
+// never holds a week of a device's punches.
+const TerminalChunk = 2500
 
 // Terminal time signals.
 const (

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -134,20 +136,77 @@ type resolution struct {
 
 func (s *Service) ingest(ctx context.Context, d Device, recs []Record, bad []BadRecord, received time.Time, res *resolution) ([]Outcome, error) {
 	received = received.UTC().Truncate(time.Microsecond)
-	out := make([]Outcome, 0, len(recs)+len(bad))
+	type chunk struct{ start, end int }
+	var chunks []chunk
 	for start := 0; start < len(recs) || (start == 0 && len(bad) > 0); start += attendance.TerminalChunk {
-		end := min(start+attendance.TerminalChunk, len(recs))
+		chunks = append(chunks, chunk{start, min(start+attendance.TerminalChunk, len(recs))})
+	}
+	run := func(i int) ([]Outcome, error) {
 		var b []BadRecord
-		if start == 0 {
+		if i == 0 {
 			b = bad
 		}
-		o, err := s.ingestChunk(ctx, d, recs[start:end], b, received, res)
-		if err != nil {
-			return out, err
+		return s.ingestChunk(ctx, d, recs[chunks[i].start:chunks[i].end], b, received, res)
+	}
+	out := make([]Outcome, 0, len(recs)+len(bad))
+	if len(chunks) <= 1 || crossChunkDuplicates(recs, attendance.TerminalChunk) {
+		for i := range chunks {
+			o, err := run(i)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, o...)
 		}
-		out = append(out, o...)
+		return out, nil
+	}
+	// Two chunks at a time: while the database stores one, the next one is
+	// matched and encoded. Chunks share no key (checked above), so their
+	// transactions never wait on each other.
+	results := make([][]Outcome, len(chunks))
+	errs := make([]error, len(chunks))
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	var failed atomic.Bool
+	for i := range chunks {
+		sem <- struct{}{}
+		if failed.Load() {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			results[i], errs[i] = run(i)
+			if errs[i] != nil {
+				failed.Store(true)
+			}
+		}(i)
+	}
+	wg.Wait()
+	for i := range chunks {
+		if errs[i] != nil {
+			return out, errs[i]
+		}
+		if results[i] == nil && chunks[i].end > chunks[i].start {
+			return out, fmt.Errorf("ingest: chunk %d was not stored", i) // unreachable: an earlier chunk failed first
+		}
+		out = append(out, results[i]...)
 	}
 	return out, nil
+}
+
+// crossChunkDuplicates reports whether a dedupe key occurs in two chunks
+// (then the chunks run one after the other, so two transactions never wait
+// on each other's keys in opposite orders).
+func crossChunkDuplicates(recs []Record, size int) bool {
+	seen := make(map[string]int, len(recs))
+	for i, r := range recs {
+		if c, ok := seen[r.DedupeKey]; ok && c != i/size {
+			return true
+		}
+		seen[r.DedupeKey] = i / size
+	}
+	return false
 }
 
 // pendingPunch is a record on its way to a punch or to quarantine.
