@@ -718,3 +718,23 @@ func BenchmarkTerminalATTLOG(b *testing.B) {
 	b.ReportMetric(cp.Seconds()/api.Seconds(), "api/copy")
 	b.ReportMetric(0, "ns/op")
 }
+
+func TestTerminal_ReadableItemReplacesItsUnreadableQuarantine(t *testing.T) {
+	t.Parallel()
+	b := setupDevices(t)
+	n := b.nativeDevice("DK-Q")
+	want(t, n.do("POST", "/v1/terminal/punches", map[string]any{"punches": []any{map[string]any{"seq": 8, "pin": "77", "device_time": "never"}}}), 200)
+	want(t, n.do("POST", "/v1/terminal/punches", map[string]any{"punches": []any{map[string]any{"seq": 8, "pin": "77", "device_time": "2026-11-20T08:00:00"}}}), 200)
+	want(t, n.do("POST", "/v1/terminal/punches", map[string]any{"punches": []any{map[string]any{"seq": 8, "pin": "77", "device_time": "never"}}}), 200)
+	var reason, raw string
+	b.pool.QueryRow(context.Background(), `SELECT reason, raw FROM device_quarantine WHERE dedupe_key = 'seq:8'`).Scan(&reason, &raw)
+	if reason != "unknown_pin" || !strings.Contains(raw, "2026-11-20T08:00:00") {
+		t.Fatalf("%s %s", reason, raw)
+	}
+	emp := b.createEmployee(b.ten.Admin, "77", nil)
+	r := b.do("POST", "/v1/quarantine/reevaluate", b.ten.Admin, nil)
+	want(t, r, 200)
+	if n := b.count(`SELECT count(*) FROM punches WHERE employee_id = $1`, mustUUID(t, emp)); n != 1 {
+		t.Fatalf("%d punches", n)
+	}
+}

@@ -915,3 +915,24 @@ func TestZK_DeviceSimulatorDay(t *testing.T) {
 	}
 	t.Logf("%d punches in %d posts (%d refused during the outage), %d commands", len(evs), sim.posts, sim.refused, commands)
 }
+
+func TestZK_SecurityPushRegistry(t *testing.T) {
+	t.Parallel()
+	b := setupDevices(t)
+	b.zkDevice("ACCF20M")
+	w := b.send("GET", "/iclock/cdata?SN=ACCF20M&options=all&pushver=3.1.2&DeviceType=acc", nil)
+	if w.Status != 200 || !strings.HasPrefix(w.Body, "registry=ok\nRegistryCode=") || !strings.Contains(w.Body, "\nSessionID=") {
+		t.Fatalf("%d %q", w.Status, w.Body)
+	}
+	code := strings.SplitN(strings.SplitN(w.Body, "RegistryCode=", 2)[1], "\n", 2)[0]
+	wantText(t, b.send("POST", "/iclock/registry?SN=ACCF20M", []byte("DeviceType=acc,~DeviceName=F20/M,FirmVer=AC Ver 5.7.8,IPAddress=10.0.0.7")), 200,
+		"RegistryCode="+code)
+	if w := b.send("POST", "/iclock/push?SN=ACCF20M", nil); w.Status != 200 || !strings.HasPrefix(w.Body, "ServerVersion=3.0.1\n") {
+		t.Fatalf("%d %q", w.Status, w.Body)
+	}
+	var fw, name string
+	b.pool.QueryRow(context.Background(), `SELECT firmware, info->>'DeviceName' FROM devices`).Scan(&fw, &name)
+	if fw != "AC Ver 5.7.8" || name != "F20/M" {
+		t.Fatalf("%q %q", fw, name)
+	}
+}

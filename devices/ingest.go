@@ -711,8 +711,10 @@ func badQuarantineRow(b BadRecord, received time.Time) quarantineRow {
 }
 
 // insertQuarantine stores quarantine rows, one statement, idempotent on
-// (device, dedupe key): a record sent again updates the reason of its open
-// entry (a PIN now known but not permitted). It returns the ids by key.
+// (device, dedupe key): a record sent again replaces its open entry (a PIN
+// now known but not permitted; a readable item replacing an unreadable one
+// with the same seq), but an unreadable copy never replaces a readable
+// record. It returns the ids by key.
 func (s *Service) insertQuarantine(ctx context.Context, tx pgx.Tx, d Device, qs []quarantineRow) (map[string]uuid.UUID, error) {
 	out := map[string]uuid.UUID{}
 	if len(qs) == 0 {
@@ -748,8 +750,11 @@ func (s *Service) insertQuarantine(ctx context.Context, tx pgx.Tx, d Device, qs 
 			$11::text[], $12::timestamptz[], $13::uuid[], $14::text[], $15::text[], $16::text[])
 			AS u(id, pin, card, reason, key, seq, occurred, local, zone, received, emp, record, raw, detail)
 		ON CONFLICT (tenant_id, device_id, dedupe_key) DO UPDATE SET reason = EXCLUDED.reason, employee_id = EXCLUDED.employee_id,
-			detail = EXCLUDED.detail
-			WHERE device_quarantine.resolved_at IS NULL AND device_quarantine.reason <> 'unparseable'
+			detail = EXCLUDED.detail, pin = EXCLUDED.pin, card = EXCLUDED.card, device_seq = EXCLUDED.device_seq,
+			occurred_at = EXCLUDED.occurred_at, device_local_time = EXCLUDED.device_local_time, device_zone = EXCLUDED.device_zone,
+			record = EXCLUDED.record, raw = EXCLUDED.raw
+			WHERE device_quarantine.resolved_at IS NULL
+				AND NOT (EXCLUDED.reason = 'unparseable' AND device_quarantine.reason <> 'unparseable')
 		RETURNING id, dedupe_key`,
 		d.TenantID, d.ID, ids, pins, cards, reasons, ks, seqs, occ, local, zones, rec, emps, recs, raws, detail)
 	if err != nil {
