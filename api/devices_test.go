@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/dakahq/daka/api"
 	"github.com/dakahq/daka/attendance"
@@ -568,4 +569,64 @@ func TestDevices_PendingListShowsSerialsNotContents(t *testing.T) {
 		t.Fatalf("%s", r.Body)
 	}
 	want(t, b.do("POST", "/v1/devices/pending/NOSUCH/approve", b.ten.Admin, map[string]any{"site_id": b.site, "timezone": "UTC"}), 404)
+}
+
+func TestDevices_HandshakeTimeZoneFollowsTheDeviceZone(t *testing.T) {
+	t.Parallel()
+	b := setupDevices(t)
+	for _, tc := range []struct{ serial, zone, want string }{
+		{"IN1", "Asia/Kolkata", "TimeZone=330"},
+		{"NP1", "Asia/Kathmandu", "TimeZone=345"},
+		{"UTC1", "UTC", "TimeZone=0"},
+		{"NF1", "America/St_Johns", "TimeZone=-"},
+	} {
+		b.device(tc.serial, "zkteco-adms", tc.zone)
+		w := b.send("GET", "/iclock/cdata?SN="+tc.serial+"&options=all", nil)
+		if !strings.Contains(w.Body, "\n"+tc.want) {
+			t.Fatalf("%s (%s): %q", tc.serial, tc.zone, w.Body)
+		}
+	}
+}
+
+func TestDevices_RetentionAndOfflineNotices(t *testing.T) {
+	t.Parallel()
+	b := setupDevices(t)
+	id := b.zkDevice("OLD1")
+	var offline []string
+	b.dev.OnOffline(func(ctx context.Context, tx pgx.Tx, d devices.Device) error {
+		offline = append(offline, d.Serial)
+		return nil
+	})
+	b.send("GET", "/iclock/getrequest?SN=OLD1", nil)
+	b.send("GET", "/iclock/cdata?SN=GONE1&options=all", nil) // a pending serial
+	ctx := context.Background()
+	t.Run("QuietDevicesAreReportedOnce", func(t *testing.T) {
+		if n, err := b.dev.CheckOffline(ctx); err != nil || n != 0 {
+			t.Fatalf("%d %v", n, err)
+		}
+		b.advance(16 * time.Minute)
+		if n, err := b.dev.CheckOffline(ctx); err != nil || n != 1 || len(offline) != 1 || offline[0] != "OLD1" {
+			t.Fatalf("%d %v %v", n, err, offline)
+		}
+		if n, _ := b.dev.CheckOffline(ctx); n != 0 {
+			t.Fatal("reported twice")
+		}
+		b.send("GET", "/iclock/getrequest?SN=OLD1", nil) // back: re-armed
+		b.advance(16 * time.Minute)
+		if n, _ := b.dev.CheckOffline(ctx); n != 1 {
+			t.Fatal("not re-armed by the device's return")
+		}
+	})
+	t.Run("RawLogAndPendingDevicesExpire", func(t *testing.T) {
+		if n := b.count(`SELECT count(*) FROM device_requests WHERE device_id = $1`, mustUUID(t, id)); n == 0 {
+			t.Fatal("nothing logged")
+		}
+		b.advance(31 * 24 * time.Hour)
+		if _, err := b.dev.Prune(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := b.count(`SELECT count(*) FROM device_requests`) + b.count(`SELECT count(*) FROM pending_devices`); n != 0 {
+			t.Fatalf("%d rows outlived their retention", n)
+		}
+	})
 }
