@@ -169,6 +169,7 @@ func serve(ctx context.Context, cfg Config, stderr io.Writer, ready chan<- strin
 	att := attendance.NewService(pool, orgs, attendance.Options{MaxAccuracySlackM: cfg.AccuracySlackM,
 		Photos: photos, PhotoOptions: cfg.Media.photoOptions()})
 	go att.RunPhotoRetention(ctx, time.Hour, log)
+	go runTrackRetention(ctx, att, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ntf, err := openNotify(ctx, pool, cfg.Notify, log, reg)
