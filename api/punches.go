@@ -11,7 +11,7 @@ func fromPunch(p attendance.Punch) Punch {
 		Id: p.ID, EmployeeId: p.EmployeeID, Kind: PunchKind(p.Kind), Source: PunchSource(p.Source), Verdict: Verdict(p.Verdict),
 		ClientPunchId: nul(p.ClientPunchID), SiteId: nul(p.SiteID), SiteName: nul(p.SiteName), DistanceM: nul(p.DistanceM),
 		NearestSiteId: nul(p.NearestSiteID), NearestSiteName: nul(p.NearestSiteName), NearestDistanceM: nul(p.NearestDistanceM),
-		PhotoId: nul(p.PhotoID), ClientTime: nul(p.ClientTime), ReceivedAt: p.ReceivedAt, OccurredAt: p.OccurredAt,
+		PhotoId: nul(p.PhotoID), DeviceId: nul(p.DeviceID), ClientTime: nul(p.ClientTime), ReceivedAt: p.ReceivedAt, OccurredAt: p.OccurredAt,
 		Score: ptr(p.Score), Signals: make([]Signal, len(p.Signals)),
 	}
 	if p.Containment != nil {

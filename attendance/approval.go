@@ -642,7 +642,7 @@ func (r *Requests) summary(ctx context.Context, tx pgx.Tx, ap *Approval) (approv
 	}
 	s := approvalSummary{requester: b.Name, tz: loc, submitted: ap.CreatedAt.In(loc).Format("2006-01-02 15:04")}
 	if ap.RequestType == RequestPunch {
-		p, err := scanPunch(tx.QueryRow(ctx, `SELECT `+punchCols+` FROM punches WHERE tenant_id = $1 AND id = $2`, ap.TenantID, ap.RequestID))
+		p, err := scanPunch(tx.QueryRow(ctx, `SELECT `+punchSelectCols+` FROM punches WHERE tenant_id = $1 AND id = $2`, ap.TenantID, ap.RequestID))
 		if err != nil {
 			return s, fmt.Errorf("approval summary: %w", err)
 		}

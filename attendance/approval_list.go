@@ -160,7 +160,7 @@ func (r *Requests) fill(ctx context.Context, a org.Actor, me []uuid.UUID, aps []
 	batch.Queue(assigneesSQL, a.TenantID, ids).Query(func(rows pgx.Rows) error { return scanAssignees(rows, assignees) })
 	for typ, rids := range byType {
 		if typ == RequestPunch {
-			batch.Queue(`SELECT `+punchCols+` FROM punches WHERE tenant_id = $1 AND id = ANY($2)`, a.TenantID, rids).
+			batch.Queue(`SELECT `+punchSelectCols+` FROM punches WHERE tenant_id = $1 AND id = ANY($2)`, a.TenantID, rids).
 				Query(func(rows pgx.Rows) error {
 					ps, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Punch, error) { return scanPunch(row) })
 					for _, p := range ps {

@@ -86,6 +86,7 @@ type Punch struct {
 	Signals          []Signal
 	Score            float64
 	Offline          bool
+	DeviceID         *uuid.UUID // the terminal that recorded it (source terminal)
 	OfflineClock     *OfflineClock
 	FieldVisit       *FieldVisit
 }

@@ -135,6 +135,9 @@ const punchCols = `id, tenant_id, employee_id, kind, source, verdict, client_pun
 	lat, lng, accuracy_m, src_crs, src_lat, src_lng, fix_time, is_mock, wifi_bssid, wifi_ssid,
 	app_device_id, app_platform, rooted, photo_id, signals, score, offline, offline_clock, field_visit, developer_mode`
 
+// punchSelectCols are punchCols plus what other paths (terminals) wrote.
+const punchSelectCols = punchCols + `, device_id`
+
 // RoutePunchApprovals sends punches whose verdict is needs_approval to the
 // approval engine, in the transaction that stores them.
 func (s *Service) RoutePunchApprovals(r *Requests) { s.approvals = r }
@@ -195,7 +198,7 @@ func scanPunch(r pgx.Row) (Punch, error) {
 	err := r.Scan(&p.ID, &p.TenantID, &p.EmployeeID, &p.Kind, &p.Source, &p.Verdict, &p.ClientPunchID, &p.OccurredAt, &p.ReceivedAt,
 		&p.ClientTime, &p.SiteID, &p.SiteName, &p.DistanceM, &p.Containment, &p.NearestSiteID, &p.NearestSiteName, &p.NearestDistanceM,
 		&lat, &lng, &acc, &crs, &srcLat, &srcLng, &fix, &mock, &bssid, &ssid, &devID, &platform, &rooted, &p.PhotoID, &sig, &p.Score,
-		&p.Offline, &clock, &visit, &devMode)
+		&p.Offline, &clock, &visit, &devMode, &p.DeviceID)
 	if err != nil {
 		return p, err
 	}
@@ -239,7 +242,7 @@ func scanPunch(r pgx.Row) (Punch, error) {
 }
 
 func (s *Service) byClientID(ctx context.Context, tenant, emp, cid uuid.UUID) (Punch, error) {
-	p, err := scanPunch(s.pool.QueryRow(ctx, `SELECT `+punchCols+` FROM punches WHERE tenant_id = $1 AND employee_id = $2 AND client_punch_id = $3`,
+	p, err := scanPunch(s.pool.QueryRow(ctx, `SELECT `+punchSelectCols+` FROM punches WHERE tenant_id = $1 AND employee_id = $2 AND client_punch_id = $3`,
 		tenant, emp, cid))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, errs.New(errs.NotFound, "not_found", "punch not found")
@@ -307,7 +310,7 @@ func (s *Service) ListPunches(ctx context.Context, a org.Actor, mine bool, f Pun
 		where += fmt.Sprintf(" AND (occurred_at, id) < ($%d, $%d)", len(args)-1, len(args))
 	}
 	args = append(args, limit+1)
-	rows, err := s.pool.Query(ctx, `SELECT `+punchCols+` FROM punches WHERE `+where+
+	rows, err := s.pool.Query(ctx, `SELECT `+punchSelectCols+` FROM punches WHERE `+where+
 		fmt.Sprintf(` ORDER BY occurred_at DESC, id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("list punches: %w", err)
