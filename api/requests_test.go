@@ -17,6 +17,7 @@ import (
 	"github.com/dakahq/daka/internal/fcmfake"
 	"github.com/dakahq/daka/internal/testdb"
 	"github.com/dakahq/daka/media/localstore"
+	"github.com/dakahq/daka/media/mediatest"
 	"github.com/dakahq/daka/notify"
 	"github.com/dakahq/daka/notify/fcm"
 	"github.com/dakahq/daka/org"
@@ -641,7 +642,7 @@ func TestMakeup_PolicyViolations(t *testing.T) {
 // photo uploads a small JPEG as p and returns its id.
 func (env *reqEnv) photo(p person) string {
 	env.tb.Helper()
-	r := (&photoEnv{testBundle: env.testBundle}).upload(p.Token, jpegOf(env.tb, scene(640, 480, uint64(time.Now().UnixNano())), 80))
+	r := (&photoEnv{testBundle: env.testBundle}).upload(p.Token, mediatest.JPEG(env.tb, scene(640, 480, uint64(time.Now().UnixNano())), 80))
 	want(env.tb, r, 201)
 	return r.M(env.tb)["id"].(string)
 }

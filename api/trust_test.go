@@ -1,9 +1,10 @@
 package api_test
 
 import (
-	"github.com/google/uuid"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 func codes(p map[string]any) map[string]bool {

@@ -9,11 +9,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dakahq/daka/media/mediatest"
 )
 
 // bench12MP is a 4000×3000 photo-like JPEG at quality 90, generated once.
 var bench12MP = sync.OnceValue(func() []byte {
-	return encJPEG(&testing.B{}, photo(4000, 3000, 42), 90)
+	return mediatest.JPEG(&testing.B{}, photo(4000, 3000, 42), 90)
 })
 
 // peakHeap samples the live heap every millisecond until stop is called and

@@ -1,16 +1,12 @@
 package media
 
 import (
-	"bytes"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
 	"image/color"
-	"image/jpeg"
-	"image/png"
 	"math"
 	"math/rand/v2"
-	"testing"
 )
 
 // photo draws a deterministic photo-like image: a two-colour gradient, a
@@ -76,24 +72,6 @@ func marked(w, h int) *image.NRGBA {
 		}
 	}
 	return img
-}
-
-func encJPEG(t testing.TB, img image.Image, q int) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func encPNG(t testing.TB, img image.Image) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
 }
 
 // withAPP1 inserts an APP1 "Exif" segment carrying tiff right after SOI, where

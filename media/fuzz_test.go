@@ -5,6 +5,8 @@ import (
 	"errors"
 	"image/jpeg"
 	"testing"
+
+	"github.com/dakahq/daka/media/mediatest"
 )
 
 // fuzzLimits are small so each iteration is cheap; the code paths (limit
@@ -26,11 +28,11 @@ func FuzzProcess(f *testing.F) {
 	}
 	tiff := buildTIFF(full)
 	small := photo(40, 30, 1)
-	f.Add(withAPP1(encJPEG(f, small, 80), tiff))
-	f.Add(withAPP1(encJPEG(f, small, 80), buildTIFF(exifSpec{bigEndian: true, orientation: 3})))
-	f.Add(encPNG(f, small))
-	f.Add(withPNGChunk(encPNG(f, small), pngChunk("eXIf", tiff)))
-	f.Add(lossyWebP)
+	f.Add(withAPP1(mediatest.JPEG(f, small, 80), tiff))
+	f.Add(withAPP1(mediatest.JPEG(f, small, 80), buildTIFF(exifSpec{bigEndian: true, orientation: 3})))
+	f.Add(mediatest.PNG(f, small))
+	f.Add(withPNGChunk(mediatest.PNG(f, small), pngChunk("eXIf", tiff)))
+	f.Add(mediatest.LossyWebP)
 	f.Add(webpFile(vp8xChunk(16, 16, true), riffChunk("VP8L", vp8lLossless(16, 16, func(x, y int) bool { return x == y })), riffChunk("EXIF", tiff)))
 	f.Add(isoFile("heic", []string{"mif1"}, append([]byte("Exif\x00\x00"), tiff...)))
 	f.Add(pngHeaderOnly(100000, 100000, 8, 6, 0))

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dakahq/daka/media/mediatest"
 	"github.com/disintegration/imaging"
 )
 
@@ -28,11 +29,11 @@ func TestProcessAcceptsFormats(t *testing.T) {
 		normW, normH int
 		thumbW       int
 	}{
-		{name: "JPEG", in: encJPEG(t, photo(600, 450, 1), 90), format: FormatJPEG, w: 600, h: 450, normW: 400, normH: 300, thumbW: 100},
-		{name: "PNG", in: encPNG(t, photo(300, 200, 2)), format: FormatPNG, w: 300, h: 200, normW: 300, normH: 200, thumbW: 100},
-		{name: "WebPLossy", in: lossyWebP, format: FormatWebP, w: 150, h: 100, normW: 150, normH: 100, thumbW: 100},
+		{name: "JPEG", in: mediatest.JPEG(t, photo(600, 450, 1), 90), format: FormatJPEG, w: 600, h: 450, normW: 400, normH: 300, thumbW: 100},
+		{name: "PNG", in: mediatest.PNG(t, photo(300, 200, 2)), format: FormatPNG, w: 300, h: 200, normW: 300, normH: 200, thumbW: 100},
+		{name: "WebPLossy", in: mediatest.LossyWebP, format: FormatWebP, w: 150, h: 100, normW: 150, normH: 100, thumbW: 100},
 		{name: "WebPLossless", in: webpFile(riffChunk("VP8L", vp8lLossless(96, 64, stripes))), format: FormatWebP, w: 96, h: 64, normW: 96, normH: 64, thumbW: 96},
-		{name: "PortraitJPEGFitsLongEdge", in: encJPEG(t, photo(300, 900, 3), 90), format: FormatJPEG, w: 300, h: 900, normW: 133, normH: 400, thumbW: 33},
+		{name: "PortraitJPEGFitsLongEdge", in: mediatest.JPEG(t, photo(300, 900, 3), 90), format: FormatJPEG, w: 300, h: 900, normW: 133, normH: 400, thumbW: 33},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,8 +60,8 @@ func TestProcessAcceptsFormats(t *testing.T) {
 
 func TestProcessRejects(t *testing.T) {
 	t.Parallel()
-	jpg := encJPEG(t, photo(200, 150, 4), 90)
-	pngImg := encPNG(t, photo(200, 150, 5))
+	jpg := mediatest.JPEG(t, photo(200, 150, 4), 90)
+	pngImg := mediatest.PNG(t, photo(200, 150, 5))
 	tests := []struct {
 		name string
 		in   []byte
@@ -87,10 +88,10 @@ func TestProcessRejects(t *testing.T) {
 		// per pixel; these headers then fail only because pixels are missing.
 		{name: "EightBitPNGHeaderWithinBudget", in: pngHeaderOnly(6000, 6000, 8, 6, 0), want: ErrCorrupt},
 		{name: "BaselineJPEGHeaderWithinBudget", in: jpegHeaderOnly(0xC0, 8000, 5000), want: ErrCorrupt},
-		{name: "TooSmall", in: encPNG(t, photo(63, 200, 6)), want: ErrTooSmall},
+		{name: "TooSmall", in: mediatest.PNG(t, photo(63, 200, 6)), want: ErrTooSmall},
 		{name: "TruncatedJPEG", in: jpg[:len(jpg)/2], want: ErrCorrupt},
 		{name: "TruncatedPNG", in: pngImg[:len(pngImg)/2], want: ErrCorrupt},
-		{name: "TruncatedWebP", in: lossyWebP[:len(lossyWebP)/2], want: ErrCorrupt},
+		{name: "TruncatedWebP", in: mediatest.LossyWebP[:len(mediatest.LossyWebP)/2], want: ErrCorrupt},
 		{name: "JPEGMagicThenGarbage", in: append([]byte{0xFF, 0xD8, 0xFF}, bytes.Repeat([]byte{0x42}, 500)...), want: ErrCorrupt},
 		{name: "PNGBadCRC", in: append(pngImg[:29:29], append([]byte{0xDE, 0xAD}, pngImg[31:]...)...), want: ErrCorrupt},
 		{name: "ZeroWidthPNG", in: pngHeaderOnly(0, 100, 8, 6, 0), want: ErrCorrupt},
@@ -159,7 +160,7 @@ func TestProcessAppliesOrientation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run("Orientation"+string(rune('0'+tc.orientation)), func(t *testing.T) {
 			t.Parallel()
-			in := withAPP1(encJPEG(t, stored, 95), buildTIFF(exifSpec{orientation: tc.orientation}))
+			in := withAPP1(mediatest.JPEG(t, stored, 95), buildTIFF(exifSpec{orientation: tc.orientation}))
 			p, err := Process(bytes.NewReader(in), Limits{})
 			if err != nil {
 				t.Fatal(err)
@@ -197,7 +198,7 @@ func TestProcessOrientsWebPAndPNGFromTheirEXIFChunks(t *testing.T) {
 	tiff := buildTIFF(exifSpec{orientation: 6, make: "Google", model: "Pixel 8"})
 	mark := func(x, y int) bool { return x < 24 && y < 16 }
 	webp := webpFile(vp8xChunk(96, 64, true), riffChunk("VP8L", vp8lLossless(96, 64, mark)), riffChunk("EXIF", tiff))
-	pngWithEXIF := withPNGChunk(encPNG(t, marked(96, 64)), pngChunk("eXIf", tiff))
+	pngWithEXIF := withPNGChunk(mediatest.PNG(t, marked(96, 64)), pngChunk("eXIf", tiff))
 	for name, in := range map[string][]byte{"WebP": webp, "PNG": pngWithEXIF} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -215,7 +216,7 @@ func TestProcessOrientsWebPAndPNGFromTheirEXIFChunks(t *testing.T) {
 func TestProcessFlattensTransparencyOnWhite(t *testing.T) {
 	t.Parallel()
 	img := image.NewNRGBA(image.Rect(0, 0, 80, 80)) // fully transparent
-	p, err := Process(bytes.NewReader(encPNG(t, img)), Limits{})
+	p, err := Process(bytes.NewReader(mediatest.PNG(t, img)), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +231,7 @@ func TestProcessFlattensTransparencyOnWhite(t *testing.T) {
 
 func TestProcessSHA256IsOfTheOriginalBytes(t *testing.T) {
 	t.Parallel()
-	in := encJPEG(t, photo(120, 90, 7), 90)
+	in := mediatest.JPEG(t, photo(120, 90, 7), 90)
 	p, err := Process(bytes.NewReader(in), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +245,7 @@ func TestProcessSHA256IsOfTheOriginalBytes(t *testing.T) {
 
 func TestProcessStripsAllMetadata(t *testing.T) {
 	t.Parallel()
-	in := withAPP1(encJPEG(t, photo(500, 400, 8), 90), buildTIFF(exifSpec{
+	in := withAPP1(mediatest.JPEG(t, photo(500, 400, 8), 90), buildTIFF(exifSpec{
 		orientation: 6, make: "Apple", model: "iPhone 15", sw: "17.4.1",
 		dateTimeOriginal: "2024:05:06 08:59:30", offsetTimeOriginal: "+08:00",
 		gps: true, lat: 39.9087, latRef: "N", lng: 116.3975, lngRef: "E", altitude: 43.5,
@@ -307,7 +308,7 @@ func assertJPEG(t *testing.T, b []byte, w, h int) {
 
 func TestExtractEXIF(t *testing.T) {
 	t.Parallel()
-	jpg := encJPEG(t, photo(80, 80, 9), 90)
+	jpg := mediatest.JPEG(t, photo(80, 80, 9), 90)
 	beijing := time.Date(2024, 5, 6, 8, 59, 30, 0, time.FixedZone("+08:00", 8*3600))
 	f := func(v float64) *float64 { return &v }
 	tests := []struct {
@@ -413,7 +414,7 @@ func TestExtractEXIF(t *testing.T) {
 
 func TestProcessReturnsEXIF(t *testing.T) {
 	t.Parallel()
-	in := withAPP1(encJPEG(t, photo(200, 150, 10), 90), buildTIFF(exifSpec{
+	in := withAPP1(mediatest.JPEG(t, photo(200, 150, 10), 90), buildTIFF(exifSpec{
 		dateTimeOriginal: "2024:05:06 08:59:30", offsetTimeOriginal: "+08:00",
 		gps: true, lat: 39.9087, latRef: "N", lng: 116.3975, lngRef: "E",
 	}))
@@ -462,11 +463,11 @@ func TestPerceptualHash(t *testing.T) {
 		return p
 	}
 	orig := photo(480, 360, 11)
-	base := process(t, encJPEG(t, orig, 90))
+	base := process(t, mediatest.JPEG(t, orig, 90))
 
 	t.Run("ResizedAndRecompressedCopyMatches", func(t *testing.T) {
 		t.Parallel()
-		p := process(t, encJPEG(t, imaging.Resize(orig, 240, 180, imaging.Box), 60))
+		p := process(t, mediatest.JPEG(t, imaging.Resize(orig, 240, 180, imaging.Box), 60))
 		if d := HashDistance(base.PHash, p.PHash); d > PHashSameImage {
 			t.Errorf("distance %d > %d", d, PHashSameImage)
 		}
@@ -480,7 +481,7 @@ func TestPerceptualHash(t *testing.T) {
 			name string
 			img  *image.NRGBA
 		}{{"90", imaging.Rotate90(orig)}, {"180", imaging.Rotate180(orig)}, {"270", imaging.Rotate270(orig)}} {
-			p := process(t, encJPEG(t, rot.img, 85))
+			p := process(t, mediatest.JPEG(t, rot.img, 85))
 			if d := HashDistance(base.PHash, p.PHash); d <= PHashSameImage {
 				t.Errorf("%s: plain distance %d already matches; the test image is too symmetric", rot.name, d)
 			}
@@ -496,7 +497,7 @@ func TestPerceptualHash(t *testing.T) {
 		t.Parallel()
 		// Stored sideways (as a phone held in portrait writes it) with
 		// orientation 8; upright it is the original.
-		sideways := withAPP1(encJPEG(t, imaging.Rotate270(orig), 90), buildTIFF(exifSpec{orientation: 8}))
+		sideways := withAPP1(mediatest.JPEG(t, imaging.Rotate270(orig), 90), buildTIFF(exifSpec{orientation: 8}))
 		p := process(t, sideways)
 		if d := HashDistance(base.PHash, p.PHash); d > PHashSameImage {
 			t.Errorf("distance %d > %d", d, PHashSameImage)
@@ -505,7 +506,7 @@ func TestPerceptualHash(t *testing.T) {
 	t.Run("DifferentImageIsFar", func(t *testing.T) {
 		t.Parallel()
 		for seed := uint64(100); seed < 104; seed++ {
-			p := process(t, encJPEG(t, photo(480, 360, seed), 90))
+			p := process(t, mediatest.JPEG(t, photo(480, 360, seed), 90))
 			if d := MinRotationDistance(p.PHash, base.PHashRotations); d <= 2*PHashSameImage {
 				t.Errorf("seed %d: distance %d to an unrelated image", seed, d)
 			}

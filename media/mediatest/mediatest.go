@@ -1,9 +1,39 @@
-package media
+// Package mediatest holds image fixtures and encoders shared by the tests of
+// media and of the packages that upload photos. It is imported by tests only.
+package mediatest
 
-// lossyWebP is golang.org/x/image's testdata/blue-purple-pink.lossy.webp
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"testing"
+)
+
+// JPEG encodes img at quality q.
+func JPEG(t testing.TB, img image.Image, q int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// PNG encodes img.
+func PNG(t testing.TB, img image.Image) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// LossyWebP is golang.org/x/image's testdata/blue-purple-pink.lossy.webp
 // (BSD-3-Clause, The Go Authors): a 150×100 lossy (VP8) WebP of 2450 bytes. It is
-// copied here because tests must not read the module cache or /work/shared.
-var lossyWebP = []byte{
+// copied here because tests must not read the module cache.
+var LossyWebP = []byte{
 	0x52, 0x49, 0x46, 0x46, 0x8a, 0x09, 0x00, 0x00, 0x57, 0x45, 0x42, 0x50, 0x56, 0x50, 0x38, 0x20,
 	0x7e, 0x09, 0x00, 0x00, 0x32, 0x2f, 0x00, 0x9d, 0x01, 0x2a, 0x96, 0x00, 0x64, 0x00, 0x3e, 0x8d,
 	0x38, 0x95, 0x47, 0xa2, 0xa1, 0x8c, 0x06, 0x83, 0x41, 0x14, 0x04, 0x62, 0x59, 0x40, 0x35, 0x99,
