@@ -178,7 +178,7 @@ func TrustPolicyFor(raw []byte) geo.TrustPolicy {
 // ValidateTrustPolicy checks a policy document before it is stored.
 func ValidateTrustPolicy(raw []byte) error {
 	p := geo.DefaultTrustPolicy()
-	dec := json.NewDecoder(bytesReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
 		return fmt.Errorf("not a trust policy: %v", err)
@@ -420,10 +420,11 @@ func (p *Punch) verdictIgnoringFence() string {
 	return v
 }
 
+var verdictRank = map[string]int{VerdictAccepted: 0, VerdictFlagged: 1, VerdictNeedsApproval: 2, VerdictRejected: 3}
+
 // severest returns the more severe of two verdicts.
 func severest(a, b string) string {
-	rank := map[string]int{VerdictAccepted: 0, VerdictFlagged: 1, VerdictNeedsApproval: 2, VerdictRejected: 3}
-	if rank[b] > rank[a] {
+	if verdictRank[b] > verdictRank[a] {
 		return b
 	}
 	return a
@@ -443,5 +444,3 @@ func photoEvidence(ph *PhotoEvidence, pc org.PunchContext) *geo.PhotoEvidence {
 	}
 	return out
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
